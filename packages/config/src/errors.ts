@@ -18,10 +18,7 @@ export class ConfigValidationError extends AirlockError {
   readonly file: string | undefined;
   /** Every problem found, first one first; `field`/`hint` repeat the first. */
   readonly issues: readonly { field: string; message: string }[];
-  constructor(
-    issues: readonly { field: string; message: string }[],
-    file?: string,
-  ) {
+  constructor(issues: readonly { field: string; message: string }[], file?: string) {
     const first = issues[0] ?? { field: "(root)", message: "invalid config" };
     const where = file ? `${file}: ` : "";
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
