@@ -37,7 +37,11 @@ export function parseConfigText(
   const first = errors[0];
   if (first) {
     const { line, column } = lineColumn(text, first.offset);
-    throw new ConfigParseError(file, line, column, printParseErrorCode(first.error));
+    // "PropertyNameExpected" → "property name expected"
+    const detail = printParseErrorCode(first.error)
+      .replace(/(?<=[a-z])(?=[A-Z])/g, " ")
+      .toLowerCase();
+    throw new ConfigParseError(file, line, column, detail);
   }
   if (text.trim() === "")
     throw new ConfigParseError(file, 1, 1, "the file is empty; write {} for defaults");
