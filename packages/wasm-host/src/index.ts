@@ -1,0 +1,14 @@
+export { createSandbox } from "./sandbox.js";
+export { shutdownWorkers, configureWorkerPool } from "./pool.js";
+export { EXIT_CODES, runLimitsFromConfig } from "./limits.js";
+export { SandboxDisposedError, InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
+export * as errors from "./errors.js";
+export type {
+  Sandbox,
+  SandboxOptions,
+  RunLimits,
+  RunOptions,
+  RunResult,
+  RunStatus,
+  OutputChunk,
+} from "./types.js";

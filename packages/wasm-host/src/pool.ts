@@ -1,0 +1,331 @@
+/**
+ * The shared pool of worker threads that run guests. The engine is compiled once on the main
+ * thread and handed to each worker (a `WebAssembly.Module` is cloneable); each worker runs one
+ * run at a time. A main-thread timer backs up the worker's own deadline: a worker stuck in one
+ * long builtin (which the interrupt handler cannot stop) is terminated and replaced.
+ */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
+import { DEFAULT_LIMITS, EXIT_CODES, MAX_STACK_BYTES } from "./limits.js";
+import {
+  CTRL_ABORT,
+  CTRL_SLOTS,
+  type FromWorker,
+  type RunRequest,
+  type WireChunk,
+  type WorkerOutcome,
+} from "./protocol.js";
+import type { RunStatus } from "./types.js";
+
+/** How long after its deadline a run may stay silent before its worker is terminated. */
+export const TERMINATE_GRACE_MS = 1000;
+/**
+ * Worker native stack. QuickJS-in-wasm recurses on it: measured, 1 MiB of QuickJS stack needs
+ * up to ~3 MiB of native stack (Array.prototype.sort comparators are the worst case), so 4×
+ * the largest allowed QuickJS stack plus headroom makes `setMaxStackSize` always trip first.
+ */
+export const WORKER_STACK_MB = Math.ceil((MAX_STACK_BYTES * 4) / 2 ** 20) + 4;
+/** Caps the worker's own V8 heap (guest memory lives in the wasm memory, outside it). */
+const WORKER_HEAP_MB = 256;
+
+export interface Job {
+  req: Omit<RunRequest, "id" | "type">;
+  onChunks(chunks: WireChunk[]): void;
+  done(outcome: WorkerOutcome): void;
+  fail(err: Error): void;
+  /** Set by the pool while the job runs; calling it aborts the run. */
+  abort?: (() => void) | undefined;
+  /** Main-thread backstop timer (pool-internal). */
+  timer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  /** When its last run ended: the least recently used idle worker has its warm spare ready. */
+  idleSince: number;
+  worker: Worker;
+  ctrl: Int32Array;
+  job: (Job & { id: number; timer?: NodeJS.Timeout }) | null;
+  alive: boolean;
+}
+
+function workerUrl(): URL {
+  const built = new URL("./worker/main.js", import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  // Running from src/ (tests under vitest): use the built worker.
+  return new URL("../dist/worker/main.js", import.meta.url);
+}
+
+let compiled: Promise<WebAssembly.Module> | null = null;
+function compileEngine(): Promise<WebAssembly.Module> {
+  compiled ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const path = require.resolve("@jitl/quickjs-ng-wasmfile-release-sync/wasm");
+    return WebAssembly.compile(await readFile(path));
+  })();
+  return compiled;
+}
+
+let nextRunId = 1;
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private readonly sessionSlots = new Map<number, Slot>();
+  private closed = false;
+
+  private constructor(
+    readonly size: number,
+    private readonly wasmModule: WebAssembly.Module,
+  ) {}
+
+  static async create(size: number): Promise<WorkerPool> {
+    const pool = new WorkerPool(size, await compileEngine());
+    // Start every worker now so each compiles its code and warms an instance in the background.
+    while (pool.slots.length < size) pool.spawn();
+    return pool;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  submit(job: Job): void {
+    if (this.closed) {
+      job.fail(new WorkerPoolClosedError());
+      return;
+    }
+    this.queue.push(job);
+    job.abort = () => {
+      const i = this.queue.indexOf(job);
+      if (i >= 0) {
+        this.queue.splice(i, 1);
+        job.done(synthetic("killed", "run was aborted by its signal before it started"));
+      }
+    };
+    this.pump();
+  }
+
+  /** Forget a keepState session (its instance is freed in the worker). */
+  dropSession(session: number): void {
+    const slot = this.sessionSlots.get(session);
+    this.sessionSlots.delete(session);
+    if (slot?.alive) slot.worker.postMessage({ type: "drop-session", session });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.fail(new WorkerPoolClosedError());
+    await Promise.all(
+      this.slots.splice(0).map((slot) => {
+        slot.alive = false;
+        const job = slot.job;
+        slot.job = null;
+        if (job) {
+          clearTimeout(job.timer);
+          job.fail(new WorkerPoolClosedError());
+        }
+        return slot.worker.terminate();
+      }),
+    );
+  }
+
+  private pump(): void {
+    for (let i = 0; i < this.queue.length; i++) {
+      const job = this.queue[i]!;
+      let slot: Slot | undefined;
+      const session = job.req.session;
+      const pinned = session === null ? undefined : this.sessionSlots.get(session);
+      if (pinned !== undefined && pinned.alive) {
+        if (pinned.job !== null) continue;
+        slot = pinned;
+      } else {
+        slot = this.idleSlot();
+        if (slot === undefined) continue;
+        if (session !== null) this.sessionSlots.set(session, slot);
+      }
+      this.queue.splice(i--, 1);
+      this.start(slot, job);
+    }
+  }
+
+  private idleSlot(): Slot | undefined {
+    const idle = this.slots.filter((s) => s.alive && s.job === null);
+    if (idle.length > 0) {
+      // Prefer a worker holding fewer keepState sessions so pinned runs queue less.
+      // Then the one idle longest: it has had time to prepare its warm spare instance.
+      const load = (s: Slot) => [...this.sessionSlots.values()].filter((x) => x === s).length;
+      return idle.sort((a, b) => load(a) - load(b) || a.idleSince - b.idleSince)[0];
+    }
+    if (this.slots.length < this.size) return this.spawn();
+    return undefined;
+  }
+
+  private spawn(): Slot {
+    const sab = new SharedArrayBuffer(CTRL_SLOTS * 4);
+    const worker = new Worker(workerUrl(), {
+      workerData: {
+        wasmModule: this.wasmModule,
+        ctrl: sab,
+        warmPages: DEFAULT_LIMITS.maxMemoryPages,
+        warmStackBytes: DEFAULT_LIMITS.stackBytes,
+      },
+      resourceLimits: { stackSizeMb: WORKER_STACK_MB, maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      stdout: false,
+      stderr: false,
+    });
+    const slot: Slot = { idleSince: 0, worker, ctrl: new Int32Array(sab), job: null, alive: true };
+    worker.unref();
+    worker.on("message", (msg: FromWorker) => this.onMessage(slot, msg));
+    worker.on("error", (err: Error & { code?: string }) => this.onCrash(slot, err));
+    worker.on("exit", (code) => {
+      if (slot.alive) this.onCrash(slot, new Error(`worker exited with code ${code}`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private start(slot: Slot, job: Job): void {
+    const id = nextRunId++;
+    const active = Object.assign(job, { id });
+    slot.job = active;
+    slot.worker.ref();
+    Atomics.store(slot.ctrl, CTRL_ABORT, 0);
+    slot.worker.postMessage({ ...job.req, type: "run", id } satisfies RunRequest);
+    job.abort = () => {
+      if (slot.job !== active) return;
+      // Busy in guest code: the interrupt handler reads the shared flag. Waiting on timers:
+      // the worker's message handler sees the message. Stuck in a builtin: terminate.
+      Atomics.store(slot.ctrl, CTRL_ABORT, id);
+      slot.worker.postMessage({ type: "abort", id });
+      clearTimeout(active.timer);
+      active.timer = setTimeout(
+        () =>
+          this.kill(
+            slot,
+            synthetic("killed", "run was aborted by its signal; its worker was terminated"),
+          ),
+        TERMINATE_GRACE_MS,
+      );
+    };
+  }
+
+  /** Armed when the worker starts the run (not when queued), so slow startup is not "stuck". */
+  private armBackstop(slot: Slot, job: Job & { id: number }): void {
+    if (job.timer !== undefined) return; // an abort already armed a shorter one
+    job.timer = setTimeout(() => {
+      this.kill(
+        slot,
+        synthetic(
+          "timeout",
+          `run exceeded its ${job.req.limits.timeoutMs} ms time limit (timeoutMs); it was stuck in one long builtin call, so its worker was terminated`,
+          "TIMEOUT",
+        ),
+      );
+    }, job.req.limits.timeoutMs + TERMINATE_GRACE_MS);
+  }
+
+  private finish(slot: Slot): (Job & { id: number }) | null {
+    const job = slot.job;
+    if (job === null) return null;
+    clearTimeout(job.timer);
+    slot.job = null;
+    slot.idleSince = performance.now();
+    if (slot.alive) slot.worker.unref();
+    return job;
+  }
+
+  private onMessage(slot: Slot, msg: FromWorker): void {
+    if (msg.type === "ready") return;
+    if (slot.job === null || slot.job.id !== msg.id) return;
+    if (msg.type === "started") this.armBackstop(slot, slot.job);
+    else if (msg.type === "out") slot.job.onChunks(msg.chunks);
+    else if (msg.type === "done") {
+      const job = this.finish(slot);
+      job?.done(msg.outcome);
+      this.pump();
+    }
+  }
+
+  /** Terminates a worker whose run overran, reports `outcome` for it, and replaces it. */
+  private kill(slot: Slot, outcome: WorkerOutcome): void {
+    const job = this.finish(slot);
+    this.retire(slot);
+    void slot.worker.terminate();
+    job?.done(outcome);
+    this.pump();
+  }
+
+  private onCrash(slot: Slot, err: Error & { code?: string }): void {
+    if (!slot.alive) return;
+    const job = this.finish(slot);
+    this.retire(slot);
+    void slot.worker.terminate();
+    if (job !== null) {
+      if (err.code === "ERR_WORKER_OUT_OF_MEMORY") {
+        job.done(
+          synthetic(
+            "out_of_memory",
+            `the worker ran out of memory: ${err.message}`,
+            "OUT_OF_MEMORY",
+          ),
+        );
+      } else {
+        job.done(
+          synthetic("error", `the sandbox worker crashed: ${err.message}`, "WORKER_CRASHED"),
+        );
+      }
+    }
+    this.pump();
+  }
+
+  private retire(slot: Slot): void {
+    slot.alive = false;
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    for (const [session, s] of this.sessionSlots) if (s === slot) this.sessionSlots.delete(session);
+  }
+}
+
+function synthetic(status: RunStatus, message: string, code = status.toUpperCase()): WorkerOutcome {
+  const exitCode = status === "ok" ? 0 : EXIT_CODES[status as keyof typeof EXIT_CODES];
+  return { status, exitCode, error: { code, message }, peakBytes: 0 };
+}
+
+// ---- the shared pool -------------------------------------------------------------------------
+
+let poolSize = Math.min(2, availableParallelism());
+let shared: Promise<WorkerPool> | null = null;
+
+/** The process-wide pool, created on first use. */
+export function sharedPool(): Promise<WorkerPool> {
+  shared ??= WorkerPool.create(poolSize);
+  return shared;
+}
+
+/**
+ * Sets the size of the shared worker pool (default `min(2, os.availableParallelism())`).
+ * Applies to the next pool: call it before the first sandbox, or after `shutdownWorkers()`.
+ */
+export function configureWorkerPool(options: { size?: number }): void {
+  if (options.size !== undefined) {
+    if (!Number.isInteger(options.size) || options.size < 1 || options.size > 64) {
+      throw new InvalidOptionError(
+        "size",
+        `expected an integer in 1..64, got ${String(options.size)}`,
+      );
+    }
+    poolSize = options.size;
+  }
+}
+
+/** Terminates the shared pool's workers; queued and running runs fail with AIRLOCK_POOL_CLOSED. */
+export async function shutdownWorkers(): Promise<void> {
+  const pool = shared;
+  shared = null;
+  if (pool !== null) await (await pool).close();
+}
