@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { configCheck } from "./commands/config-check.js";
 import { init } from "./commands/init.js";
+import { runCommand, type RunCommandFlags } from "./commands/run.js";
 import { CLI_EXIT, processIo, reportError, type Io } from "./output.js";
 import { cliVersion } from "./version.js";
 
@@ -16,7 +17,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       writeErr: io.stderr,
       outputError: (str, write) => write(`airlock: ${str.replace(/^error: /, "")}`),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions();
 
   const config = program.command("config").description("inspect and validate airlock.json");
   config
@@ -34,6 +36,31 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("write a commented starter airlock.json")
     .option("-f, --force", "overwrite an existing airlock.json")
     .action((dir: string | undefined, opts: { force?: boolean }) => setCode(init(io, dir, opts)));
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command("run <file> [args...]")
+    .description("run a JavaScript file (or - for stdin) in a fresh sandbox")
+    .option("-c, --config <file>", "config file (default: ./airlock.json or ./.edgebox.json)")
+    .option("-t, --timeout <duration>", "wall-clock limit, e.g. 500, 2s, 1m")
+    .option("-m, --memory <size>", "heap limit, e.g. 32mb")
+    .option("--max-output <size>", "limit on stdout + stderr bytes, e.g. 1mb")
+    .option("--json", "print the result object (status, exit code, output, timings) as JSON")
+    .option("-i, --stdin", "pass this process's stdin to the program")
+    .option("--stdin-file <file>", "pass a file as the program's stdin")
+    .option("--allow-read <dir>", "grant read access to a host directory (repeatable)", collect)
+    .option(
+      "--allow-write <dir>",
+      "grant read/write access to a host directory (repeatable)",
+      collect,
+    )
+    .option("--allow-net <url-glob>", "allow fetch() to URLs matching a glob (repeatable)", collect)
+    .option("--allow-env <name>", "pass a host environment variable through (repeatable)", collect)
+    .option("--allow-command <name>", "allow spawning a command (repeatable)", collect)
+    .passThroughOptions()
+    .action(async (file: string, args: string[], opts: RunCommandFlags) =>
+      setCode(await runCommand(io, file, args, opts)),
+    );
 
   return program;
 }

@@ -1,0 +1,72 @@
+// `pnpm bench`: every shared program under Airlock and under node in the same run, answers checked,
+// medians and ratios written to bench/RESULTS.md together with the machine and the command.
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { closeInProcess, rssPerLiveSandbox, sandboxLatency } from "./in-process.mjs";
+import { PROGRAMS, PROGRAMS_DIR, measure } from "./programs.mjs";
+import { fmtMs, fmtRatio } from "./stats.mjs";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const only = process.argv.slice(2);
+if (!PROGRAMS_DIR) {
+  console.error("bench: ../shared/bench-programs not found; set AIRLOCK_BENCH_PROGRAMS");
+  process.exit(2);
+}
+
+const rows = [];
+let failures = 0;
+for (const program of PROGRAMS.filter((p) => only.length === 0 || only.includes(p.file))) {
+  const node = measure("node", program, RUNS);
+  const airlock = measure("airlock", program, RUNS);
+  const expected = program.expect ?? node.out;
+  const ok = node.out === expected && airlock.out === expected;
+  if (!ok) failures++;
+  const row = {
+    program: `${program.file} ${program.args.join(" ")}`.trim(),
+    node: node.ms,
+    airlock: airlock.ms,
+    ratio: airlock.ms / node.ms,
+    check: ok ? "ok" : `MISMATCH: ${airlock.out || airlock.stderr.split("\n")[0]}`,
+  };
+  rows.push(row);
+  console.log(
+    `${row.program.padEnd(18)} node ${fmtMs(row.node).padStart(10)}  airlock ${fmtMs(row.airlock).padStart(10)}  ${fmtRatio(row.ratio).padStart(7)}  ${row.check}`,
+  );
+}
+
+const latency = await sandboxLatency(Number(process.env.BENCH_SANDBOXES ?? 500));
+console.log(
+  `new sandbox + hello (in-process): p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}`,
+);
+const rss = await rssPerLiveSandbox(100);
+console.log(
+  `RSS per live sandbox (100 live): ${(rss.perSandboxBytes / 1024 / 1024).toFixed(2)} MiB`,
+);
+await closeInProcess();
+
+const cpu = cpus()[0]?.model ?? "unknown";
+const md = `# Benchmark results
+
+Produced by \`pnpm bench\` (${RUNS} runs per program, median wall time of the whole process, Airlock and
+\`node\` measured in the same run; every printed answer checked). Date: ${new Date().toISOString().slice(0, 10)}.
+Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.
+
+## Whole process: \`airlock run prog.js\` vs \`node prog.js\`
+
+| program | node | airlock | airlock / node | answer |
+| --- | ---: | ---: | ---: | --- |
+${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${fmtRatio(r.ratio)} | ${r.check} |`).join("\n")}
+
+## Per sandbox, in-process
+
+| measure | value | goal |
+| --- | ---: | ---: |
+| new isolated sandbox + \`console.log('hi')\`, p50 (n=${latency.n}) | ${fmtMs(latency.p50)} | ≤ 1 ms |
+| same, p99 | ${fmtMs(latency.p99)} | |
+| RSS per live sandbox, ${rss.count} live (each holding its state) | ${(rss.perSandboxBytes / 1024 / 1024).toFixed(2)} MiB | ≤ 1 MiB |
+`;
+const out = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
+if (only.length === 0) writeFileSync(out, md);
+console.log(only.length === 0 ? `wrote ${out}` : "(subset run: RESULTS.md not written)");
+process.exit(failures > 0 ? 1 : 0);

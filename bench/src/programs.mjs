@@ -1,0 +1,55 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { median } from "./stats.mjs";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+export const PROGRAMS_DIR = [
+  fileURLToPath(new URL("../../../shared/bench-programs/", import.meta.url)),
+  process.env.AIRLOCK_BENCH_PROGRAMS ?? "",
+].find((d) => d && existsSync(d));
+export const AIRLOCK_BIN = `${repo}packages/cli/bin/airlock.js`;
+
+/**
+ * The shared workloads. `args` keeps each program's run time sane under the interpreter (fib(45) takes
+ * minutes in QuickJS; the frozen tier will run the full size). `expect` is the line every runtime must print;
+ * `null` means "the same line node prints".
+ */
+export const PROGRAMS = [
+  { file: "hello.js", args: [], expect: "hello from the sandbox" },
+  { file: "fib.js", args: ["30"], expect: "fib(30) = 832040" },
+  { file: "tail-call.js", args: [], expect: "tail-call total = 2500519900" },
+  { file: "loop.js", args: [], expect: null },
+  { file: "typed-array.js", args: [], expect: null },
+  { file: "alloc-stress.js", args: [], expect: "alloc kept = 42860" },
+  { file: "objects-600k.js", args: [], expect: null },
+];
+
+function timeOnce(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status };
+}
+
+/** Runs one program `runs` times under a runtime; returns the median wall time and the checked output. */
+export function measure(runtime, program, runs) {
+  const path = `${PROGRAMS_DIR}/${program.file}`;
+  const argv =
+    runtime === "node"
+      ? [path, ...program.args]
+      : [AIRLOCK_BIN, "run", "--timeout", "10m", "--memory", "1gb", path, ...program.args];
+  const times = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    last = timeOnce(process.execPath, argv);
+    times.push(last.ms);
+    if (last.status !== 0) break;
+  }
+  return {
+    ms: median(times),
+    out: last.stdout.trim(),
+    ok: last.status === 0,
+    stderr: last.stderr.trim(),
+  };
+}

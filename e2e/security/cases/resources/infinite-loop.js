@@ -1,0 +1,3 @@
+// expect-status: timeout
+// options: {"timeoutMs": 500}
+for (;;) {}

@@ -1,0 +1,59 @@
+import { loadConfig, parseSize, resolveConfig, type AirlockConfig } from "@airlock/config";
+import { parseDuration } from "./duration.js";
+import { UsageError } from "./output.js";
+
+/** Flags of `airlock run` that change the config (limits and capability grants). */
+export interface RunFlags {
+  config?: string;
+  timeout?: string;
+  memory?: string;
+  maxOutput?: string;
+  allowRead?: string[];
+  allowWrite?: string[];
+  allowNet?: string[];
+  allowEnv?: string[];
+  allowCommand?: string[];
+}
+
+function size(flag: string, text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined || bytes === 0) {
+    throw new UsageError(`${flag} ${JSON.stringify(text)}: expected a size like 32mb or 1048576`);
+  }
+  return bytes;
+}
+
+/**
+ * The config a run uses: the file (`--config`, else ./airlock.json or ./.edgebox.json, else the standard
+ * tier) with the command-line flags applied on top. Flags only add grants or change limits; the result goes
+ * through the same validation as a file, so a bad flag value gets the same field-naming error.
+ */
+export function configForRun(flags: RunFlags, cwd: string): AirlockConfig {
+  const base = loadConfig(flags.config, { cwd });
+  const { source, ...input } = base;
+  const runtime: Record<string, number> = { ...base.runtime };
+  if (flags.timeout !== undefined) runtime.timeout_ms = parseDuration("--timeout", flags.timeout);
+  if (flags.memory !== undefined) {
+    runtime.heap_size = size("--memory", flags.memory);
+    // Let the loader derive wasm pages from the new heap unless the file pinned them.
+    delete runtime.max_memory_pages;
+  }
+  if (flags.maxOutput !== undefined)
+    runtime.max_output_bytes = size("--max-output", flags.maxOutput);
+  const dirs = [
+    ...base.dirs,
+    ...(flags.allowRead ?? []).map((path) => ({ path, read: true, write: false })),
+    ...(flags.allowWrite ?? []).map((path) => ({ path, read: true, write: true })),
+  ];
+  return resolveConfig(
+    {
+      ...input,
+      runtime,
+      dirs,
+      env: [...base.env, ...(flags.allowEnv ?? [])],
+      allowedUrls: [...base.allowedUrls, ...(flags.allowNet ?? [])],
+      allowCommands: [...base.allowCommands, ...(flags.allowCommand ?? [])],
+    },
+    { cwd, ...(source ? { source } : {}) },
+  );
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runBin } from "./helpers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "airlock-run-"));
+function program(name: string, code: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, code);
+  return p;
+}
+
+describe("airlock run", () => {
+  it("runs hello with args and passes the exit code through", () => {
+    const p = program(
+      "hello.js",
+      "console.log('hello', process.argv.slice(2).join(',')); process.exitCode = 3;",
+    );
+    const r = runBin(["run", p, "a", "--b"]);
+    expect(r.stdout).toBe("hello a,--b\n");
+    expect(r.code).toBe(3);
+  });
+
+  it("fib(25)", () => {
+    const p = program(
+      "fib.js",
+      "const f = (n) => (n < 2 ? n : f(n - 1) + f(n - 2)); console.log(f(25));",
+    );
+    const r = runBin(["run", p]);
+    expect(r.stdout).toBe("75025\n");
+    expect(r.code).toBe(0);
+  });
+
+  it("an infinite loop under --timeout 500 exits 124 with one line", () => {
+    const p = program("loop.js", "for (;;) {}");
+    const t0 = Date.now();
+    const r = runBin(["run", "--timeout", "500", p]);
+    expect(r.code).toBe(124);
+    expect(r.stderr).toMatch(/^airlock: timeout: .+\n$/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it("a memory bomb under --memory 32mb exits 137", () => {
+    const p = program("bomb.js", "const a = []; for (;;) a.push(new Array(1000).fill(1));");
+    const r = runBin(["run", "--memory", "32mb", p]);
+    expect(r.code).toBe(137);
+    expect(r.stderr).toMatch(/^airlock: out of memory: .+\n$/m);
+  });
+
+  it("a stack overflow is an uncaught RangeError: exit 1 with the message", () => {
+    const p = program("stack.js", "function f(n) { return f(n + 1) + 1; } f(0);");
+    const r = runBin(["run", p]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/RangeError/);
+    expect(r.stderr).toMatch(/stack/i);
+  });
+
+  it("an output flood exits 125", () => {
+    const p = program("flood.js", "for (;;) console.log('x'.repeat(1000));");
+    const r = runBin(["run", "--max-output", "64kb", p]);
+    expect(r.code).toBe(125);
+    expect(r.stdout.length).toBeLessThanOrEqual(64 * 1024 + 1024);
+    expect(r.stderr).toMatch(/^airlock: output limit: /m);
+  });
+
+  it("a thrown error prints like node and exits 1", () => {
+    const p = program("throw.js", "function go() { throw new Error('boom'); }\ngo();");
+    const r = runBin(["run", p]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Error: boom/);
+    expect(r.stderr).toMatch(/go/); // the stack names the function
+  });
+
+  it("--json prints the result object", () => {
+    const p = program("json.js", "console.log('out'); console.error('err');");
+    const r = runBin(["run", "--json", p]);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ status: "ok", exitCode: 0, stdout: "out\n", stderr: "err\n" });
+    expect(typeof result.durationMs).toBe("number");
+  });
+
+  it("reads the program from stdin with -", () => {
+    const r = runBin(["run", "-"], { input: "console.log(1 + 1)" });
+    expect(r.stdout).toBe("2\n");
+  });
+
+  it("bad flags and missing files are one-line usage errors", () => {
+    expect(runBin(["run", "--timeout", "soon", program("x.js", "")])).toMatchObject({ code: 2 });
+    const missing = runBin(["run", join(dir, "missing.js")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^airlock: .*missing\.js: no such file\n$/);
+    const badMem = runBin(["run", "--memory", "lots", program("y.js", "")]);
+    expect(badMem.code).toBe(2);
+    expect(badMem.stderr).toMatch(/--memory/);
+  });
+
+  it("the host environment is invisible unless granted", () => {
+    const p = program("env.js", "console.log(JSON.stringify(process.env))");
+    const r = runBin(["run", p]);
+    expect(r.stdout).not.toContain("PATH");
+    const granted = runBin(["run", "--allow-env", "HOME", p]);
+    expect(JSON.parse(granted.stdout).HOME).toBe(process.env.HOME);
+  });
+});
