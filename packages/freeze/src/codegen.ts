@@ -1,0 +1,536 @@
+import binaryen from "binaryen";
+import type * as A from "acorn";
+import type { Binding, FnInfo } from "./analyze.js";
+import { MATH_CONSTANTS, MATH_FUNCTIONS } from "./math-table.js";
+import { STATUS, bail } from "./runtime-helpers.js";
+
+const { i32, f64, none } = binaryen;
+type Ref = binaryen.ExpressionRef;
+
+/** A compiled expression: `i` an int32 number (int path only), `f` a double, `b` a boolean 0/1. */
+interface V {
+  e: Ref;
+  k: "i" | "f" | "b";
+}
+
+export type PathKind = "int" | "f64";
+
+export function exportName(path: PathKind, name: string): string {
+  return `${path === "int" ? "int32" : "f64"}:${name}`;
+}
+
+/** Emits one version (int32 or f64) of one frozen function into `m`. */
+export class FnEmitter {
+  private readonly vars: number[] = [];
+  private readonly loops: { brk: string; cont: string }[] = [];
+  private labels = 0;
+  private readonly numType: number;
+
+  constructor(
+    private readonly m: binaryen.Module,
+    private readonly info: FnInfo,
+    private readonly path: PathKind,
+    private readonly frozen: Map<string, FnInfo>,
+    private readonly maxDepth: number,
+    private readonly useImport: (name: string, arity: number) => string,
+  ) {
+    this.numType = path === "int" ? i32 : f64;
+    for (const b of info.bindings.slice(info.params.length)) this.vars.push(this.typeOf(b));
+  }
+
+  emit(): void {
+    const { m, info } = this;
+    const name = exportName(this.path, info.name);
+    const params = binaryen.createType([i32, ...info.params.map(() => this.numType)]);
+    const result = info.returns === "bool" ? i32 : this.numType;
+    const body: Ref[] = [
+      m.if(m.i32.gt_u(m.local.get(0, i32), m.i32.const(this.maxDepth)), bail(m, STATUS.depth)),
+      this.tick(),
+    ];
+    const node = info.node;
+    if (node.body.type === "BlockStatement") {
+      for (const s of node.body.body) body.push(this.stmt(s));
+      // Falling off the end returns undefined: not a number, so let the interpreter do it.
+      body.push(bail(m, STATUS.unsupported));
+    } else {
+      body.push(m.return(this.returnValue(this.expr(node.body))));
+    }
+    m.addFunction(name, params, result, this.vars, m.block(null, body, binaryen.unreachable));
+    m.addFunctionExport(name, name);
+  }
+
+  private typeOf(b: Binding): number {
+    return b.type === "bool" ? i32 : this.numType;
+  }
+
+  private slot(b: Binding): number {
+    return 1 + b.id; // local 0 is the call depth
+  }
+
+  private tmp(type: number): number {
+    this.vars.push(type);
+    return 1 + this.info.params.length + this.vars.length - 1;
+  }
+
+  private label(kind: string): string {
+    return `${kind}${this.labels++}`;
+  }
+
+  /** One unit of fuel; at zero the host decides (more fuel, or the deadline trap). */
+  private tick(): Ref {
+    const { m } = this;
+    return m.block(null, [
+      m.global.set("fuel", m.i32.sub(m.global.get("fuel", i32), m.i32.const(1))),
+      m.if(m.i32.le_s(m.global.get("fuel", i32), m.i32.const(0)), m.call("refuel", [], none)),
+    ]);
+  }
+
+  // ---- conversions -------------------------------------------------------------------------
+
+  private toF(v: V): Ref {
+    if (v.k === "f") return v.e;
+    if (v.k === "b") return this.m.f64.convert_u.i32(v.e);
+    return this.m.f64.convert_s.i32(v.e);
+  }
+
+  /** Numbers as the path prefers: int path keeps i32 (booleans are 0/1 ints), f64 path doubles. */
+  private num(v: V): V {
+    if (v.k === "b") return this.path === "int" ? { e: v.e, k: "i" } : { e: this.toF(v), k: "f" };
+    return v;
+  }
+
+  /** A value stored into a number slot (local, argument, return) of this path. */
+  private store(v: V): Ref {
+    if (this.path === "f64") return this.toF(v);
+    if (v.k === "f") return this.m.call("narrow", [v.e], i32);
+    return v.e;
+  }
+
+  private toI32(v: V): Ref {
+    return v.k === "f" ? this.m.call("toi32", [v.e], i32) : v.e;
+  }
+
+  private truthy(v: V): Ref {
+    if (v.k !== "f") return v.e;
+    return this.m.f64.gt(this.m.f64.abs(v.e), this.m.f64.const(0));
+  }
+
+  private returnValue(v: V): Ref {
+    return this.info.returns === "bool" ? v.e : this.store(v);
+  }
+
+  private fromInt(e: Ref, unsigned = false): V {
+    if (this.path === "int") return { e, k: "i" };
+    return { e: unsigned ? this.m.f64.convert_u.i32(e) : this.m.f64.convert_s.i32(e), k: "f" };
+  }
+
+  // ---- statements --------------------------------------------------------------------------
+
+  private stmts(list: A.Node[]): Ref {
+    return this.m.block(
+      null,
+      list.map((s) => this.stmt(s)),
+    );
+  }
+
+  private stmt(node: A.Node): Ref {
+    const { m } = this;
+    switch (node.type) {
+      case "ExpressionStatement": {
+        const s = node as A.ExpressionStatement;
+        if (s.directive !== undefined) return m.nop();
+        return m.drop(this.expr(s.expression).e);
+      }
+      case "VariableDeclaration": {
+        const out: Ref[] = [];
+        for (const d of (node as A.VariableDeclaration).declarations) {
+          const b = this.info.declared.get(d)!;
+          const v = this.expr(d.init!);
+          out.push(m.local.set(this.slot(b), b.type === "bool" ? v.e : this.store(v)));
+        }
+        return m.block(null, out);
+      }
+      case "BlockStatement":
+        return this.stmts((node as A.BlockStatement).body);
+      case "EmptyStatement":
+        return m.nop();
+      case "IfStatement": {
+        const s = node as A.IfStatement;
+        const test = this.truthy(this.expr(s.test));
+        return m.if(
+          test,
+          this.stmt(s.consequent),
+          s.alternate ? this.stmt(s.alternate) : undefined,
+        );
+      }
+      case "ReturnStatement": {
+        const arg = (node as A.ReturnStatement).argument;
+        if (!arg) return bail(m, STATUS.unsupported);
+        return m.return(this.returnValue(this.expr(arg)));
+      }
+      case "BreakStatement":
+        return m.br(this.loops[this.loops.length - 1]!.brk);
+      case "ContinueStatement":
+        return m.br(this.loops[this.loops.length - 1]!.cont);
+      case "WhileStatement":
+      case "ForStatement":
+      case "DoWhileStatement":
+        return this.loop(node);
+      default:
+        throw new Error(`freeze codegen: unexpected statement ${node.type}`);
+    }
+  }
+
+  /**
+   * block $brk { [init] loop $top { tick; [br_if $brk !test]; block $cont { body }; [update];
+   * [do-while: br_if $top test | else: br $top] } }
+   */
+  private loop(node: A.Node): Ref {
+    const { m } = this;
+    const brk = this.label("brk");
+    const cont = this.label("cont");
+    const top = this.label("top");
+    const pre: Ref[] = [];
+    const inner: Ref[] = [this.tick()];
+    let test: A.Expression | null | undefined;
+    let update: A.Expression | null | undefined;
+    let body: A.Node;
+    let isDo = false;
+    if (node.type === "ForStatement") {
+      const s = node as A.ForStatement;
+      if (s.init?.type === "VariableDeclaration") pre.push(this.stmt(s.init));
+      else if (s.init) pre.push(m.drop(this.expr(s.init).e));
+      test = s.test;
+      update = s.update;
+      body = s.body;
+    } else {
+      const s = node as A.WhileStatement;
+      test = s.test;
+      body = s.body;
+      isDo = node.type === "DoWhileStatement";
+    }
+    if (test && !isDo) inner.push(m.br(brk, m.i32.eqz(this.truthy(this.expr(test)))));
+    this.loops.push({ brk, cont });
+    inner.push(m.block(cont, [this.stmt(body)]));
+    this.loops.pop();
+    if (update) inner.push(m.drop(this.expr(update).e));
+    if (isDo) inner.push(m.br(top, this.truthy(this.expr(test!))));
+    else inner.push(m.br(top));
+    return m.block(brk, [...pre, m.loop(top, m.block(null, inner))]);
+  }
+
+  // ---- expressions -------------------------------------------------------------------------
+
+  private constant(value: number): V {
+    if (this.path === "int" && (value | 0) === value && !Object.is(value, -0)) {
+      return { e: this.m.i32.const(value), k: "i" };
+    }
+    return { e: this.m.f64.const(value), k: "f" };
+  }
+
+  expr(node: A.Node): V {
+    const { m, info } = this;
+    switch (node.type) {
+      case "Literal": {
+        const v = (node as A.Literal).value;
+        if (typeof v === "boolean") return { e: m.i32.const(v ? 1 : 0), k: "b" };
+        return this.constant(v as number);
+      }
+      case "Identifier": {
+        const ref = info.refs.get(node)!;
+        if (ref.kind === "const") return this.constant(ref.value);
+        if (ref.kind !== "local") throw new Error("freeze codegen: function used as value");
+        const b = ref.binding;
+        const k = b.type === "bool" ? "b" : this.path === "int" ? "i" : "f";
+        return { e: m.local.get(this.slot(b), this.typeOf(b)), k };
+      }
+      case "BinaryExpression": {
+        const b = node as A.BinaryExpression;
+        return this.binary(b.operator, this.expr(b.left as A.Expression), this.expr(b.right));
+      }
+      case "LogicalExpression":
+        return this.logical(node as A.LogicalExpression);
+      case "UnaryExpression":
+        return this.unary(node as A.UnaryExpression);
+      case "UpdateExpression":
+        return this.update(node as A.UpdateExpression);
+      case "AssignmentExpression":
+        return this.assign(node as A.AssignmentExpression);
+      case "ConditionalExpression": {
+        const c = node as A.ConditionalExpression;
+        const test = this.truthy(this.expr(c.test));
+        const [a, b] = this.unify(this.expr(c.consequent), this.expr(c.alternate));
+        return { e: m.if(test, a.e, b.e), k: a.k };
+      }
+      case "SequenceExpression": {
+        const exprs = (node as A.SequenceExpression).expressions;
+        const vals = exprs.map((e) => this.expr(e));
+        const last = vals.pop()!;
+        const type = last.k === "f" ? f64 : i32;
+        return { e: m.block(null, [...vals.map((v) => m.drop(v.e)), last.e], type), k: last.k };
+      }
+      case "CallExpression":
+        return this.call(node as A.CallExpression);
+      case "MemberExpression": {
+        const prop = (node as A.MemberExpression).property as A.Identifier;
+        return { e: m.f64.const(MATH_CONSTANTS[prop.name]!), k: "f" };
+      }
+      default:
+        throw new Error(`freeze codegen: unexpected expression ${node.type}`);
+    }
+  }
+
+  /** Two values of one kind: booleans stay, int32 pairs stay on the int path, else doubles. */
+  private unify(a: V, b: V): [V, V] {
+    if (a.k === "b" && b.k === "b") return [a, b];
+    const na = this.num(a);
+    const nb = this.num(b);
+    if (na.k === "i" && nb.k === "i") return [na, nb];
+    return [
+      { e: this.toF(na), k: "f" },
+      { e: this.toF(nb), k: "f" },
+    ];
+  }
+
+  binary(op: string, left: V, right: V): V {
+    const { m } = this;
+    if (["==", "===", "!=", "!==", "<", "<=", ">", ">="].includes(op)) {
+      const [l, r] = this.unify(left, right);
+      if (l.k === "f") {
+        const f = {
+          "==": m.f64.eq,
+          "===": m.f64.eq,
+          "!=": m.f64.ne,
+          "!==": m.f64.ne,
+          "<": m.f64.lt,
+          "<=": m.f64.le,
+          ">": m.f64.gt,
+          ">=": m.f64.ge,
+        }[op]!;
+        return { e: f(l.e, r.e), k: "b" };
+      }
+      const f = {
+        "==": m.i32.eq,
+        "===": m.i32.eq,
+        "!=": m.i32.ne,
+        "!==": m.i32.ne,
+        "<": m.i32.lt_s,
+        "<=": m.i32.le_s,
+        ">": m.i32.gt_s,
+        ">=": m.i32.ge_s,
+      }[op]!;
+      return { e: f(l.e, r.e), k: "b" };
+    }
+    if (["&", "|", "^", "<<", ">>", ">>>"].includes(op)) {
+      const l = this.toI32(left);
+      const r = this.toI32(right);
+      switch (op) {
+        case "&":
+          return this.fromInt(m.i32.and(l, r));
+        case "|":
+          return this.fromInt(m.i32.or(l, r));
+        case "^":
+          return this.fromInt(m.i32.xor(l, r));
+        case "<<":
+          return this.fromInt(m.i32.shl(l, r));
+        case ">>":
+          return this.fromInt(m.i32.shr_s(l, r));
+        default:
+          // >>> gives a uint32; on the int path anything above 2^31-1 bails to f64.
+          if (this.path === "int") return { e: m.call("shrui", [l, r], i32), k: "i" };
+          return this.fromInt(m.i32.shr_u(l, r), true);
+      }
+    }
+    if (op === "**") {
+      const pow = this.useImport("pow", 2);
+      return { e: m.call(pow, [this.toF(left), this.toF(right)], f64), k: "f" };
+    }
+    const [l, r] = this.unify(this.num(left), this.num(right));
+    if (l.k === "i") {
+      const helper = { "+": "addi", "-": "subi", "*": "muli", "/": "divi", "%": "remi" }[op];
+      if (!helper) throw new Error(`freeze codegen: operator ${op}`);
+      return { e: m.call(helper, [l.e, r.e], i32), k: "i" };
+    }
+    switch (op) {
+      case "+":
+        return { e: m.f64.add(l.e, r.e), k: "f" };
+      case "-":
+        return { e: m.f64.sub(l.e, r.e), k: "f" };
+      case "*":
+        return { e: m.f64.mul(l.e, r.e), k: "f" };
+      case "/":
+        return { e: m.f64.div(l.e, r.e), k: "f" };
+      case "%":
+        return { e: m.call("fmod", [l.e, r.e], f64), k: "f" };
+      default:
+        throw new Error(`freeze codegen: operator ${op}`);
+    }
+  }
+
+  /** `a && b` / `a || b`: short-circuit, and the value is the operand that decided. */
+  private logical(node: A.LogicalExpression): V {
+    const { m } = this;
+    const [a, b] = this.unify(this.expr(node.left), this.expr(node.right));
+    const type = a.k === "f" ? f64 : i32;
+    const t = this.tmp(type);
+    const test = this.truthy({ e: m.local.tee(t, a.e, type), k: a.k });
+    const keep = m.local.get(t, type);
+    const e = node.operator === "&&" ? m.if(test, b.e, keep) : m.if(test, keep, b.e);
+    return { e, k: a.k };
+  }
+
+  private unary(node: A.UnaryExpression): V {
+    const { m } = this;
+    const v = this.expr(node.argument);
+    switch (node.operator) {
+      case "!":
+        return { e: m.i32.eqz(this.truthy(v)), k: "b" };
+      case "+":
+        return this.num(v);
+      case "~":
+        return this.fromInt(m.i32.xor(this.toI32(v), m.i32.const(-1)));
+      case "-": {
+        const n = this.num(v);
+        if (n.k === "i") return { e: m.call("negi", [n.e], i32), k: "i" };
+        return { e: m.f64.neg(this.toF(n)), k: "f" };
+      }
+      default:
+        throw new Error(`freeze codegen: unary ${node.operator}`);
+    }
+  }
+
+  private localOf(node: A.Node): Binding {
+    const ref = this.info.refs.get(node);
+    if (ref?.kind !== "local") throw new Error("freeze codegen: assignment target");
+    return ref.binding;
+  }
+
+  private update(node: A.UpdateExpression): V {
+    const { m } = this;
+    const b = this.localOf(node.argument);
+    const type = this.typeOf(b);
+    const k = this.path === "int" ? "i" : "f";
+    const old = (): V => ({ e: m.local.get(this.slot(b), type), k });
+    if (node.prefix) {
+      const step = this.binary(node.operator === "++" ? "+" : "-", old(), this.constant(1));
+      return { e: m.local.tee(this.slot(b), this.store(step), type), k };
+    }
+    const t = this.tmp(type);
+    const stepFromTmp = this.binary(
+      node.operator === "++" ? "+" : "-",
+      { e: m.local.get(t, type), k },
+      this.constant(1),
+    );
+    return {
+      e: m.block(
+        null,
+        [
+          m.local.set(t, old().e),
+          m.local.set(this.slot(b), this.store(stepFromTmp)),
+          m.local.get(t, type),
+        ],
+        type,
+      ),
+      k,
+    };
+  }
+
+  private assign(node: A.AssignmentExpression): V {
+    const { m } = this;
+    const b = this.localOf(node.left);
+    const type = this.typeOf(b);
+    let value: V;
+    if (node.operator === "=") {
+      value = this.expr(node.right);
+    } else {
+      const k = this.path === "int" ? "i" : "f";
+      const current: V = { e: m.local.get(this.slot(b), type), k };
+      value = this.binary(node.operator.slice(0, -1), current, this.expr(node.right));
+    }
+    if (b.type === "bool") return { e: m.local.tee(this.slot(b), value.e, i32), k: "b" };
+    return {
+      e: m.local.tee(this.slot(b), this.store(value), type),
+      k: this.path === "int" ? "i" : "f",
+    };
+  }
+
+  private call(node: A.CallExpression): V {
+    const { m } = this;
+    const args = (node.arguments as A.Expression[]).map((a) => this.expr(a));
+    if (node.callee.type === "MemberExpression") {
+      const name = (node.callee.property as A.Identifier).name;
+      return this.math(name, args);
+    }
+    const ref = this.info.refs.get(node.callee);
+    if (ref?.kind !== "fn") throw new Error("freeze codegen: callee");
+    const callee = this.frozen.get(ref.name)!;
+    const useInt = this.path === "int" && callee.intPath;
+    const depth = m.i32.add(m.local.get(0, i32), m.i32.const(1));
+    const operands = args.map((a) => (useInt ? this.store(a) : this.toF(a)));
+    const resultType = callee.returns === "bool" ? i32 : useInt ? i32 : f64;
+    const e = m.call(
+      exportName(useInt ? "int" : "f64", ref.name),
+      [depth, ...operands],
+      resultType,
+    );
+    return { e, k: callee.returns === "bool" ? "b" : useInt ? "i" : "f" };
+  }
+
+  private math(name: string, raw: V[]): V {
+    const { m } = this;
+    const args = raw.map((a) => this.num(a));
+    const a0 = args[0]!;
+    const allInt = args.every((a) => a.k === "i");
+    const f = (v: V) => this.toF(v);
+    switch (name) {
+      case "floor":
+      case "ceil":
+      case "trunc":
+      case "round":
+        if (a0.k === "i") return a0;
+        if (name === "round") return { e: m.call("roundf", [f(a0)], f64), k: "f" };
+        return { e: m.f64[name](f(a0)), k: "f" };
+      case "abs":
+        if (a0.k === "i") return { e: m.call("absi", [a0.e], i32), k: "i" };
+        return { e: m.f64.abs(f(a0)), k: "f" };
+      case "sign":
+        if (a0.k === "i") {
+          // (x > 0) - (x < 0); x is evaluated once through a temp.
+          const t = this.tmp(i32);
+          return {
+            e: m.i32.sub(
+              m.i32.gt_s(m.local.tee(t, a0.e, i32), m.i32.const(0)),
+              m.i32.lt_s(m.local.get(t, i32), m.i32.const(0)),
+            ),
+            k: "i",
+          };
+        }
+        return { e: m.call("signf", [f(a0)], f64), k: "f" };
+      case "sqrt":
+        return { e: m.f64.sqrt(f(a0)), k: "f" };
+      case "fround":
+        return { e: m.f64.promote(m.f32.demote(f(a0))), k: "f" };
+      case "imul":
+        return this.fromInt(m.i32.mul(this.toI32(a0), this.toI32(args[1]!)));
+      case "clz32":
+        return this.fromInt(m.i32.clz(this.toI32(a0)));
+      case "min":
+      case "max": {
+        if (args.length === 0) return this.constant(name === "min" ? Infinity : -Infinity);
+        if (allInt) {
+          return args.reduce((acc, v) => ({ e: m.call(`${name}i`, [acc.e, v.e], i32), k: "i" }));
+        }
+        const op = name === "min" ? m.f64.min : m.f64.max;
+        // f64.min/max propagate NaN and order -0 below +0, exactly like Math.min/max.
+        return args
+          .map((v): V => ({ e: f(v), k: "f" }))
+          .reduce((acc, v) => ({ e: op(acc.e, v.e), k: "f" }));
+      }
+      default: {
+        const spec = MATH_FUNCTIONS[name]!;
+        const imp = this.useImport(name, spec.arity);
+        return { e: m.call(imp, args.map(f), f64), k: "f" };
+      }
+    }
+  }
+}
