@@ -340,10 +340,7 @@ class MountTable implements Vfs {
     length?: number,
     position: number | null = null,
   ): number {
-    const { handle, path } = this.#fd(fd, "read");
-    return this.#onFd("read", path, () =>
-      handle.read(buffer, offset, length ?? (buffer?.byteLength ?? 0) - offset, position),
-    );
+    return this.#io("read", fd, buffer, offset, length, position);
   }
 
   write(
@@ -353,26 +350,23 @@ class MountTable implements Vfs {
     length?: number,
     position: number | null = null,
   ): number {
-    const { handle, path } = this.#fd(fd, "write");
-    return this.#onFd("write", path, () =>
-      handle.write(buffer, offset, length ?? (buffer?.byteLength ?? 0) - offset, position),
-    );
+    return this.#io("write", fd, buffer, offset, length, position);
   }
 
   fstat(fd: number): Stats {
     const { handle, path } = this.#fd(fd, "fstat");
-    return this.#onFd("fstat", path, () => handle.stat());
+    return this.#call("fstat", path, () => handle.stat());
   }
 
   ftruncate(fd: number, length = 0): void {
     const { handle, path } = this.#fd(fd, "ftruncate");
-    this.#onFd("ftruncate", path, () => handle.truncate(length));
+    this.#call("ftruncate", path, () => handle.truncate(length));
   }
 
   close(fd: number): void {
     const { handle, path } = this.#fd(fd, "close");
     this.#fds.delete(fd);
-    this.#onFd("close", path, () => handle.close());
+    this.#call("close", path, () => handle.close());
   }
 
   dispose(): void {
@@ -419,20 +413,26 @@ class MountTable implements Vfs {
   }
 
   /** Runs a filesystem call, reporting any failure against the sandbox path(s). */
-  #call<T>(syscall: string, r: Routed, fn: () => T, dest?: string): T {
+  #call<T>(syscall: string, r: Routed | string, fn: () => T, dest?: string): T {
     try {
       return fn();
     } catch (error) {
-      throw toSandboxError(error, syscall, r.path, dest);
+      throw toSandboxError(error, syscall, typeof r === "string" ? r : r.path, dest);
     }
   }
 
-  #onFd<T>(syscall: string, path: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (error) {
-      throw toSandboxError(error, syscall, path);
-    }
+  /** `read`/`write` on a descriptor; `length` defaults to the rest of the buffer. */
+  #io(
+    op: "read" | "write",
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number | undefined,
+    position: number | null,
+  ): number {
+    const { handle, path } = this.#fd(fd, op);
+    const n = length ?? (buffer?.byteLength ?? 0) - offset;
+    return this.#call(op, path, () => handle[op](buffer, offset, n, position));
   }
 
   #fd(fd: number, syscall: string): { readonly handle: FileHandle; readonly path: string } {

@@ -166,7 +166,8 @@ export class VirtualFs extends BaseFs {
     checkLength("truncate", path, length);
     const real = this.#file(path, "truncate");
     const write = this.#need("write", "truncate", path);
-    const data = resized(this.#read(real, "truncate", path), length);
+    const content = this.#read(real, "truncate", path);
+    const data = growBuffer(content, content.byteLength, length).subarray(0, length);
     this.#call("truncate", path, () => write(real, data, { append: false }));
   }
 
@@ -393,12 +394,6 @@ function validName(name: string): boolean {
   return (
     name !== "" && name !== "." && name !== ".." && !name.includes("/") && !name.includes("\0")
   );
-}
-
-function resized(data: Uint8Array, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  out.set(data.subarray(0, Math.min(length, data.byteLength)));
-  return out;
 }
 
 /** A stable inode number for a virtual path (FNV-1a, 32 bits). */

@@ -65,6 +65,10 @@ describe("virtualFs", () => {
     vfs.close(fd);
     expect(files.get("/status.json")).toBe("[]");
     expect(written.map(([p]) => p)).toEqual(["/status.json", "/logs/today.txt", "/status.json"]);
+    vfs.truncate("/v/status.json", 1);
+    expect(files.get("/status.json")).toBe("[");
+    vfs.truncate("/v/status.json", 3);
+    expect(files.get("/status.json")).toBe("[\0\0");
   });
 
   it("is read-only without a write callback (EROFS)", () => {
