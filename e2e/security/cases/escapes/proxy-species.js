@@ -2,11 +2,18 @@
 // expect-stdout: contained
 // Proxies, Symbol.species and getters handed to host-facing APIs (console, timers) only ever see guest values.
 let leaked = false;
+let inCheck = false;
 const check = (v) => {
-  if (v && typeof v === "object" && v.constructor && v.constructor.constructor !== Function)
-    leaked = true;
-  if (typeof v === "function" && v.constructor !== Function && v.constructor.name === "Function")
-    leaked = true;
+  if (inCheck) return; // the proxy's own trap re-enters through v.constructor
+  inCheck = true;
+  try {
+    if (v && typeof v === "object" && v.constructor && v.constructor.constructor !== Function)
+      leaked = true;
+    if (typeof v === "function" && v.constructor !== Function && v.constructor.name === "Function")
+      leaked = true;
+  } finally {
+    inCheck = false;
+  }
 };
 const trap = new Proxy(
   {},
