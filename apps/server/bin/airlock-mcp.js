@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { mcpStdioMain } from "../dist/mcp/stdio.js";
+
+await mcpStdioMain();

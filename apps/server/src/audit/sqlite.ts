@@ -1,0 +1,241 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Finding, RiskLevel } from "@airlock/analyzer";
+import { migrate } from "./migrations.js";
+import type {
+  AuditStats,
+  AuditStatus,
+  AuditStore,
+  ExecutionFilter,
+  ExecutionPage,
+  ExecutionRecord,
+  FinishedExecution,
+  NewExecution,
+  SecuritySummary,
+} from "./store.js";
+
+export interface SqliteAuditOptions {
+  /** File path; `:memory:` for a throwaway store. */
+  path: string;
+  /**
+   * `full` (default): every commit is fsynced, so an accepted execution survives a power loss, not only a
+   * crashed process; measured ~0.3 ms per commit here, small next to a sandbox run.
+   * `normal`: in WAL mode still safe against a killed process, but the last commits can be lost if the OS dies.
+   */
+  synchronous?: "normal" | "full";
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  created_at: number;
+  updated_at: number;
+  request_id: string | null;
+  api_key_id: string | null;
+  code_sha256: string;
+  code_size: number;
+  policy: string;
+  engine: string;
+  status: string;
+  exit_code: number | null;
+  duration_ms: number | null;
+  output_bytes: number | null;
+  score: number;
+  level: string;
+  findings: string;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+function toRecord(r: Row): ExecutionRecord {
+  return {
+    id: r.id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    requestId: r.request_id,
+    apiKeyId: r.api_key_id,
+    codeSha256: r.code_sha256,
+    codeSize: r.code_size,
+    policy: r.policy,
+    engine: r.engine,
+    status: r.status as AuditStatus,
+    exitCode: r.exit_code,
+    durationMs: r.duration_ms,
+    outputBytes: r.output_bytes,
+    score: r.score,
+    level: r.level as RiskLevel,
+    findings: JSON.parse(r.findings) as Finding[],
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+  };
+}
+
+const encodeCursor = (seq: number) => Buffer.from(`s${seq}`).toString("base64url");
+function decodeCursor(cursor: string): number | undefined {
+  const m = /^s(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString());
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The audit store in one SQLite file (WAL mode), through better-sqlite3. */
+export class SqliteAuditStore implements AuditStore {
+  readonly #db: Database.Database;
+  readonly #stmt;
+
+  constructor(options: SqliteAuditOptions) {
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new Database(options.path);
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+    this.#db.pragma("busy_timeout = 5000");
+    this.#db.pragma("foreign_keys = ON");
+    migrate(this.#db);
+    const db = this.#db;
+    this.#stmt = {
+      insert: db.prepare(`INSERT INTO executions
+        (id, created_at, updated_at, request_id, api_key_id, code_sha256, code_size, policy, engine,
+         status, score, level, findings)
+        VALUES (@id, @createdAt, @createdAt, @requestId, @apiKeyId, @codeSha256, @codeSize, @policy, @engine,
+         @status, @score, @level, @findings)`),
+      running: db.prepare(
+        "UPDATE executions SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'",
+      ),
+      finish: db.prepare(`UPDATE executions SET status = @status, exit_code = @exitCode,
+        duration_ms = @durationMs, output_bytes = @outputBytes, error_code = @errorCode,
+        error_message = @errorMessage, updated_at = @now WHERE id = @id`),
+      get: db.prepare("SELECT * FROM executions WHERE id = ?"),
+      prune: db.prepare("DELETE FROM executions WHERE created_at < ?"),
+      recover: db.prepare(
+        "UPDATE executions SET status = 'interrupted', updated_at = ?, error_code = 'AIRLOCK_INTERRUPTED', error_message = 'the server stopped before this execution finished' WHERE status IN ('queued', 'running')",
+      ),
+      key: db.prepare("INSERT OR IGNORE INTO api_keys (id, sha256, first_seen) VALUES (?, ?, ?)"),
+    };
+  }
+
+  async insert(e: NewExecution): Promise<void> {
+    this.#stmt.insert.run({ ...e, findings: JSON.stringify(e.findings) });
+  }
+
+  async markRunning(id: string): Promise<void> {
+    this.#stmt.running.run(Date.now(), id);
+  }
+
+  async finish(id: string, r: FinishedExecution): Promise<void> {
+    this.#stmt.finish.run({ ...r, id, now: Date.now() });
+  }
+
+  async get(id: string): Promise<ExecutionRecord | undefined> {
+    const row = this.#stmt.get.get(id) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  async list(f: ExecutionFilter): Promise<ExecutionPage> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (f.cursor !== undefined) {
+      const seq = decodeCursor(f.cursor);
+      if (seq === undefined) throw new RangeError("cursor");
+      where.push("seq < ?");
+      args.push(seq);
+    }
+    if (f.status) (where.push("status = ?"), args.push(f.status));
+    if (f.level) (where.push("level = ?"), args.push(f.level));
+    if (f.engine) (where.push("engine = ?"), args.push(f.engine));
+    if (f.since !== undefined) (where.push("created_at >= ?"), args.push(f.since));
+    const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY seq DESC LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...args, f.limit + 1) as Row[];
+    const page = rows.slice(0, f.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toRecord),
+      nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  async securitySummary(since?: number): Promise<SecuritySummary> {
+    const cond = since === undefined ? "" : "WHERE created_at >= ?";
+    const args = since === undefined ? [] : [since];
+    const db = this.#db;
+    const totals = db
+      .prepare(
+        `SELECT count(*) AS total, coalesce(sum(status = 'blocked'), 0) AS blocked FROM executions ${cond}`,
+      )
+      .get(...args) as { total: number; blocked: number };
+    const byLevel = db
+      .prepare(`SELECT level AS k, count(*) AS n FROM executions ${cond} GROUP BY level`)
+      .all(...args) as { k: string; n: number }[];
+    const rules = db
+      .prepare(
+        `SELECT f.value ->> '$.rule' AS rule, f.value ->> '$.severity' AS severity,
+                f.value ->> '$.category' AS category, count(*) AS n
+         FROM executions e, json_each(e.findings) f ${cond.replace("created_at", "e.created_at")}
+         GROUP BY rule, severity, category ORDER BY n DESC, rule`,
+      )
+      .all(...args) as { rule: string; severity: string; category: string; n: number }[];
+    const byCategory: Record<string, number> = {};
+    for (const r of rules) byCategory[r.category] = (byCategory[r.category] ?? 0) + r.n;
+    return {
+      since: since ?? null,
+      total: totals.total,
+      blocked: totals.blocked,
+      byLevel: Object.fromEntries(byLevel.map((r) => [r.k, r.n])),
+      byCategory,
+      topRules: rules.slice(0, 20).map((r) => ({ rule: r.rule, severity: r.severity, count: r.n })),
+    };
+  }
+
+  async stats(): Promise<AuditStats> {
+    const db = this.#db;
+    const group = (col: string) =>
+      Object.fromEntries(
+        (
+          db.prepare(`SELECT ${col} AS k, count(*) AS n FROM executions GROUP BY ${col}`).all() as {
+            k: string;
+            n: number;
+          }[]
+        ).map((r) => [r.k, r.n]),
+      );
+    const agg = db
+      .prepare(
+        `SELECT count(*) AS total, avg(duration_ms) AS avg, max(duration_ms) AS max,
+                coalesce(sum(output_bytes), 0) AS out, min(created_at) AS oldest, max(created_at) AS newest
+         FROM executions`,
+      )
+      .get() as {
+      total: number;
+      avg: number | null;
+      max: number | null;
+      out: number;
+      oldest: number | null;
+      newest: number | null;
+    };
+    return {
+      total: agg.total,
+      byStatus: group("status"),
+      byEngine: group("engine"),
+      byPolicy: group("policy"),
+      avgDurationMs: agg.avg,
+      maxDurationMs: agg.max,
+      totalOutputBytes: agg.out,
+      oldest: agg.oldest,
+      newest: agg.newest,
+    };
+  }
+
+  async registerApiKey(id: string, sha256: string): Promise<void> {
+    this.#stmt.key.run(id, sha256, Date.now());
+  }
+
+  async prune(days: number, now = Date.now()): Promise<number> {
+    return this.#stmt.prune.run(now - days * 86_400_000).changes;
+  }
+
+  async recoverInterrupted(): Promise<number> {
+    return this.#stmt.recover.run(Date.now()).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
