@@ -1,0 +1,27 @@
+export { createMicroVm, MicroVm } from "./vm.js";
+export type { MicroVmOptions, ExecOptions, ExecResult } from "./vm.js";
+export { createVmSnapshot, VmSnapshot } from "./snapshot.js";
+export type { SnapshotOptions } from "./snapshot.js";
+export type { SpawnOptions, VmProcess, ExitStatus } from "./process.js";
+export { detectAccel } from "./accel.js";
+export type { AccelReport } from "./accel.js";
+export { resolveImage, defaultArtifactsDir } from "./artifacts.js";
+export type { VmImage } from "./artifacts.js";
+export type { Accel } from "./qemu.js";
+export { encodeFrame, FrameDecoder } from "./control/codec.js";
+export type { DecodeFailure } from "./control/codec.js";
+export { PROTOCOL_VERSION, MAX_PAYLOAD, FrameType, ErrorCode } from "./control/frames.js";
+export type { Frame } from "./control/frames.js";
+export {
+  VmArtifactsMissingError,
+  VmQemuMissingError,
+  VmAccelUnavailableError,
+  VmOptionsError,
+  VmBootError,
+  VmBootTimeoutError,
+  VmExitedError,
+  VmDisposedError,
+  VmProtocolError,
+  VmSpawnError,
+} from "./errors.js";
+export * as errors from "./errors.js";

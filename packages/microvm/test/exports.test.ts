@@ -1,0 +1,31 @@
+import { expect, it } from "vitest";
+
+it("pins the public export list", async () => {
+  const mod = await import("../src/index.js");
+  expect(Object.keys(mod).sort()).toEqual([
+    "ErrorCode",
+    "FrameDecoder",
+    "FrameType",
+    "MAX_PAYLOAD",
+    "MicroVm",
+    "PROTOCOL_VERSION",
+    "VmAccelUnavailableError",
+    "VmArtifactsMissingError",
+    "VmBootError",
+    "VmBootTimeoutError",
+    "VmDisposedError",
+    "VmExitedError",
+    "VmOptionsError",
+    "VmProtocolError",
+    "VmQemuMissingError",
+    "VmSnapshot",
+    "VmSpawnError",
+    "createMicroVm",
+    "createVmSnapshot",
+    "defaultArtifactsDir",
+    "detectAccel",
+    "encodeFrame",
+    "errors",
+    "resolveImage",
+  ]);
+});

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AirlockError } from "@airlock/config";
+import { afterEach, describe, expect, it } from "vitest";
+import { kvmHostProblem } from "../src/accel.js";
+import { resolveImage, type VmImage } from "../src/artifacts.js";
+import {
+  createMicroVm,
+  detectAccel,
+  VmAccelUnavailableError,
+  VmArtifactsMissingError,
+  VmOptionsError,
+} from "../src/index.js";
+import { execFields } from "../src/process.js";
+import { hostTscKhz, kernelCommandLine, qemuArgs, type QemuSpec } from "../src/qemu.js";
+
+const image: VmImage = {
+  dir: "/img",
+  kernel: "/img/vmlinux",
+  initrd: "/img/initrd.cpio",
+  rootfs: "/img/rootfs.erofs",
+  flavour: "small",
+  hash: "x",
+  kernelRelease: "6.1.0-0-amd64",
+};
+const spec = (over: Partial<QemuSpec> = {}): QemuSpec => ({
+  image,
+  accel: "tcg",
+  cpus: 1,
+  memoryMiB: 256,
+  writableRoot: false,
+  hostname: "h1",
+  controlSocket: "/tmp/x/ctl.sock",
+  extraKernelArgs: [],
+  ...over,
+});
+
+describe("qemu command line", () => {
+  it("has no default devices and no network device", () => {
+    const args = qemuArgs(spec());
+    expect(args).toEqual(
+      expect.arrayContaining(["-nodefaults", "-no-user-config", "-nographic", "-no-reboot"]),
+    );
+    expect(args.join(" ")).not.toMatch(/netdev|-nic|virtio-net/);
+  });
+
+  it("attaches the root image read-only", () => {
+    expect(qemuArgs(spec())).toContain(
+      "id=root,file=/img/rootfs.erofs,format=raw,if=none,readonly=on",
+    );
+  });
+
+  it("uses -cpu max and tsc_early_khz only under TCG", () => {
+    const tcg = qemuArgs(spec());
+    expect(tcg.join(" ")).toContain("-accel tcg -cpu max");
+    expect(kernelCommandLine(spec())).toContain(`tsc_early_khz=${hostTscKhz()}`);
+    expect(hostTscKhz()).toBeGreaterThan(100_000);
+    const kvm = qemuArgs(spec({ accel: "kvm" }));
+    expect(kvm.join(" ")).toContain("-accel kvm -cpu host");
+    expect(kernelCommandLine(spec({ accel: "kvm" }))).not.toContain("tsc_early_khz");
+  });
+
+  it("asks for the overlay only for a writable root", () => {
+    expect(kernelCommandLine(spec())).not.toContain("airlock.overlay");
+    expect(kernelCommandLine(spec({ writableRoot: true }))).toContain("airlock.overlay=1");
+  });
+
+  it("puts extra kernel args last so they win", () => {
+    expect(
+      kernelCommandLine(spec({ extraKernelArgs: ["panic=0"] }))
+        .split(" ")
+        .at(-1),
+    ).toBe("panic=0");
+  });
+});
+
+describe("exec options", () => {
+  it("turns env into KEY=VALUE and defaults cwd to /", () => {
+    expect(execFields({ argv: ["sh"], env: { A: "1", B: "" } })).toEqual({
+      stdin: false,
+      timeoutMs: 0,
+      cwd: "/",
+      argv: ["sh"],
+      env: ["A=1", "B="],
+    });
+  });
+
+  it.each([
+    [{ argv: [] }, "argv"],
+    [{ argv: ["a\0b"] }, "argv"],
+    [{ argv: ["sh"], cwd: "relative" }, "cwd"],
+    [{ argv: ["sh"], env: { "A=B": "x" } }, "env.A=B"],
+    [{ argv: ["sh"], timeoutMs: -1 }, "timeoutMs"],
+    [{ argv: ["sh"], timeoutMs: 1.5 }, "timeoutMs"],
+  ])("rejects %j", (opts, field) => {
+    expect(() => execFields(opts)).toThrow(
+      expect.objectContaining({ code: "AIRLOCK_VM_OPTIONS", field }),
+    );
+  });
+});
+
+describe("createMicroVm refuses bad input before starting anything", () => {
+  const saved = process.env["AIRLOCK_VM_ARTIFACTS"];
+  afterEach(() => {
+    if (saved === undefined) delete process.env["AIRLOCK_VM_ARTIFACTS"];
+    else process.env["AIRLOCK_VM_ARTIFACTS"] = saved;
+  });
+
+  it("names the build script when artifacts are missing", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "airlock-noart-"));
+    try {
+      process.env["AIRLOCK_VM_ARTIFACTS"] = empty;
+      expect(() => resolveImage()).toThrow(VmArtifactsMissingError);
+      const err = await createMicroVm({ accel: "tcg" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(VmArtifactsMissingError);
+      expect(err).toBeInstanceOf(AirlockError);
+      expect((err as AirlockError).code).toBe("AIRLOCK_VM_ARTIFACTS_MISSING");
+      expect((err as Error).message).toContain("scripts/build-artifacts.sh");
+    } finally {
+      rmSync(empty, { recursive: true });
+    }
+  });
+
+  it.each([
+    [{ resources: { cpus: 0 } }, "resources.cpus"],
+    [{ resources: { memoryMiB: 16 } }, "resources.memoryMiB"],
+    [{ hostname: "bad name" }, "hostname"],
+    [{ extraKernelArgs: ["a b"] }, "extraKernelArgs"],
+    [{ accel: "xen" as never }, "accel"],
+  ])("rejects %j", async (opts, field) => {
+    const err = await createMicroVm({ ...opts }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VmOptionsError);
+    expect((err as VmOptionsError).field).toBe(field);
+  });
+});
+
+describe("KVM detection", () => {
+  it("falls back to TCG with the host check's reason, and refuses a forced KVM", async () => {
+    const problem = kvmHostProblem();
+    const report = await detectAccel();
+    if (problem === undefined) {
+      expect(["kvm", "tcg"]).toContain(report.accel);
+      return;
+    }
+    // On this project's machines /dev/kvm is a nested PVM hypervisor: no kvm_intel/kvm_amd.
+    expect(report).toEqual({ accel: "tcg", reason: problem });
+    const err = await createMicroVm({ accel: "kvm" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VmAccelUnavailableError);
+    expect((err as Error).message).toContain(problem);
+  });
+});
