@@ -1,6 +1,8 @@
 //! From the initramfs to the real root: mounts, modules, the EROFS root (optionally under an
 //! overlay with a tmpfs upper), switch root, hostname, and finding the control port.
 
+use crate::mounts::{self, MountSpec};
+use crate::net;
 use crate::sys;
 use std::fs;
 use std::io;
@@ -20,17 +22,32 @@ pub struct BootOptions {
     pub hostname: String,
     /// `airlock.ctl=NAME`: the virtio-serial port name of the control channel.
     pub control_port: String,
+    /// `airlock.mount=PATH@PORT` (repeatable): 9P exports of the host to mount at PATH.
+    pub mounts: Vec<MountSpec>,
+    /// `airlock.net=1`: bring up the restricted network the host's egress policy serves.
+    pub net: bool,
 }
 
 impl BootOptions {
     pub fn from_cmdline(cmdline: &str) -> Self {
-        let mut opts = BootOptions { overlay: false, hostname: "airlock".into(), control_port: "airlock.ctl".into() };
+        let mut opts = BootOptions {
+            overlay: false,
+            hostname: "airlock".into(),
+            control_port: "airlock.ctl".into(),
+            mounts: Vec::new(),
+            net: false,
+        };
         for word in cmdline.split_whitespace() {
             if let Some((key, value)) = word.split_once('=') {
                 match key {
                     "airlock.overlay" => opts.overlay = value == "1",
+                    "airlock.net" => opts.net = value == "1",
                     "airlock.hostname" if !value.is_empty() && value.len() <= 64 => opts.hostname = value.into(),
                     "airlock.ctl" if !value.is_empty() => opts.control_port = value.into(),
+                    "airlock.mount" => match MountSpec::parse(value) {
+                        Some(m) if !opts.mounts.iter().any(|o| o.guest_path == m.guest_path) => opts.mounts.push(m),
+                        _ => eprintln!("airlock-init: ignoring airlock.mount={value}"),
+                    },
                     _ => {}
                 }
             }
@@ -55,13 +72,22 @@ pub fn boot() -> io::Result<(String, BootOptions)> {
     let opts = BootOptions::from_cmdline(&fs::read_to_string("/proc/cmdline").unwrap_or_default());
 
     let t = Instant::now();
-    load_modules()?;
+    load_modules(MODULE_LIST)?;
+    if !opts.mounts.is_empty() {
+        // 9P costs boot time under TCG: loaded only when the host asked for mounts.
+        load_modules(mounts::MODULE_LIST_9P)?;
+    }
+    if opts.net {
+        load_modules(net::MODULE_LIST_NET)?;
+    }
     wait_for(Path::new(ROOT_DEVICE), Duration::from_secs(20))?;
     eprintln!("airlock-init: modules and root device in {} ms", t.elapsed().as_millis());
 
     mkdir("/lower");
     sys::mount(ROOT_DEVICE, "/lower", "erofs", libc::MS_RDONLY, "")?;
-    let newroot = if opts.overlay {
+    // Mount points may not exist in the read-only image: an overlay lets init create them, and
+    // is remounted read-only afterwards unless the host asked for a writable root.
+    let newroot = if opts.overlay || !opts.mounts.is_empty() || opts.net {
         mkdir("/rw");
         sys::mount("tmpfs", "/rw", "tmpfs", 0, "mode=0755")?;
         mkdir("/rw/upper");
@@ -94,6 +120,19 @@ pub fn boot() -> io::Result<(String, BootOptions)> {
     let _ = sys::mount("devpts", "/dev/pts", "devpts", libc::MS_NOSUID | libc::MS_NOEXEC, "");
     sys::sethostname(&opts.hostname)?;
 
+    if opts.net {
+        net::configure()?;
+    }
+    if !opts.mounts.is_empty() {
+        let t = Instant::now();
+        mounts::mount_all(&opts.mounts, |name| find_control_port(name, Duration::from_secs(10)))?;
+        eprintln!("airlock-init: {} 9p mount(s) in {} ms", opts.mounts.len(), t.elapsed().as_millis());
+    }
+    if !opts.overlay && (opts.net || !opts.mounts.is_empty()) {
+        let _ = sys::mount("", "/", "", libc::MS_REMOUNT | libc::MS_RDONLY, "")
+            .map_err(|e| eprintln!("airlock-init: root stays writable: {e}"));
+    }
+
     let port = find_control_port(&opts.control_port, Duration::from_secs(10))?;
     Ok((port, opts))
 }
@@ -108,8 +147,8 @@ fn attach_console() {
     }
 }
 
-fn load_modules() -> io::Result<()> {
-    let list = match fs::read_to_string(MODULE_LIST) {
+fn load_modules(list_path: &str) -> io::Result<()> {
+    let list = match fs::read_to_string(list_path) {
         Ok(list) => list,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
@@ -166,9 +205,30 @@ mod tests {
     #[test]
     fn cmdline_defaults_and_overrides() {
         let d = BootOptions::from_cmdline("console=ttyS0 quiet");
-        assert_eq!(d, BootOptions { overlay: false, hostname: "airlock".into(), control_port: "airlock.ctl".into() });
+        assert_eq!(
+            d,
+            BootOptions {
+                overlay: false,
+                hostname: "airlock".into(),
+                control_port: "airlock.ctl".into(),
+                mounts: vec![],
+                net: false
+            }
+        );
         let o = BootOptions::from_cmdline("airlock.overlay=1 airlock.hostname=box-1 airlock.ctl=c2 airlock.bogus");
-        assert_eq!(o, BootOptions { overlay: true, hostname: "box-1".into(), control_port: "c2".into() });
+        assert_eq!(
+            o,
+            BootOptions {
+                overlay: true,
+                hostname: "box-1".into(),
+                control_port: "c2".into(),
+                mounts: vec![],
+                net: false
+            }
+        );
+        let m = BootOptions::from_cmdline("airlock.mount=/w@p0 airlock.mount=/w@p1 airlock.mount=/x/../y@p2 airlock.mount=/s@p3");
+        let paths: Vec<_> = m.mounts.iter().map(|m| (m.guest_path.as_str(), m.port.as_str())).collect();
+        assert_eq!(paths, [("/w", "p0"), ("/s", "p3")]);
         let long = "x".repeat(65);
         assert_eq!(BootOptions::from_cmdline(&format!("airlock.hostname={long}")).hostname, "airlock");
     }

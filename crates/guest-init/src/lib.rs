@@ -4,6 +4,8 @@
 
 pub mod boot;
 pub mod frame;
+pub mod mounts;
+pub mod net;
 pub mod server;
 mod sys;
 

@@ -161,3 +161,20 @@ pub fn sync_and_power_off() -> ! {
         libc::_exit(0)
     }
 }
+
+/// A connected `AF_UNIX` stream pair, both ends close-on-exec (commands never inherit them).
+pub fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as libc::c_int; 2];
+    check(unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) })?;
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Helper threads must not take SIGCHLD: the main loop reads it from a signalfd, which sees only
+/// signals that stay pending because every thread blocks them.
+pub fn block_all_signals_in_thread() {
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
