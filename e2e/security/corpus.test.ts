@@ -1,15 +1,25 @@
 import { fileURLToPath } from "node:url";
+import { resolveConfig } from "@airlock/config";
 import { createSandbox, shutdownWorkers, type RunOptions } from "@airlock/wasm-host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCases } from "../support/corpus.js";
+import {
+  createHostFixture,
+  fixtureConfig,
+  leftoverChildren,
+  substitute,
+  type HostFixture,
+} from "../support/fixtures.js";
 import { HOST_SECRET, HOST_SECRET_NAME, snapshotHost } from "../support/invariants.js";
 
 const cases = loadCases(fileURLToPath(new URL("./cases/", import.meta.url)));
 let before: ReturnType<typeof snapshotHost>;
 let rssBefore = 0;
+let fx: HostFixture;
 
 beforeAll(async () => {
   process.env[HOST_SECRET_NAME] = HOST_SECRET;
+  fx = await createHostFixture(HOST_SECRET);
   // Warm the worker pool so its fixed cost is not counted as growth.
   const sb = await createSandbox();
   await sb.run("1");
@@ -20,15 +30,22 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await shutdownWorkers();
+  await fx?.close();
 });
 
 describe.each([...new Set(cases.map((c) => c.kind))])("%s", (kind) => {
   for (const c of cases.filter((x) => x.kind === kind)) {
     it(`${c.name}: ${c.statuses.join(" or ")}`, async () => {
-      const sb = await createSandbox();
+      const config = c.fixture ? resolveConfig(fixtureConfig(c.fixture, fx)) : undefined;
+      const code = c.fixture ? substitute(c.code, fx) : c.code;
+      const outsideBefore = fx.outsideListing();
+      const hitsBefore = fx.deniedHits();
+      const sb = await createSandbox(config ? { config } : {});
       try {
-        const result = await sb.run(c.code, {
+        const result = await sb.run(code, {
           filename: c.file,
+          // The sandbox's own env holds a decoy; the host's secret is only in the host's process.env.
+          env: { AIRLOCK_E2E_DECOY: "decoy" },
           ...(c.options as Partial<RunOptions>),
         });
         const detail = `status=${result.status} exit=${result.exitCode} stdout=${result.stdout.slice(0, 300)} stderr=${result.stderr.slice(0, 300)}`;
@@ -46,6 +63,10 @@ describe.each([...new Set(cases.map((c) => c.kind))])("%s", (kind) => {
         await sb.dispose();
       }
       expect(snapshotHost()).toEqual(before);
+      // Nothing outside the grants changed, the denied server was never reached, no sandboxed process lives on.
+      expect(fx.outsideListing()).toBe(outsideBefore);
+      expect(fx.deniedHits()).toBe(hitsBefore);
+      expect(leftoverChildren()).toEqual([]);
     });
   }
 });

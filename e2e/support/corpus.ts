@@ -12,6 +12,8 @@ export interface Case {
   stdout?: string;
   stderr?: string;
   forbidStdout: string[];
+  /** Host resources the case needs: temp dirs (`fs`, `commands`) and local servers (`network`). */
+  fixture?: "fs" | "commands" | "network";
   options: Record<string, unknown>;
 }
 
@@ -19,7 +21,8 @@ const HEADER = /^\/\/ ([a-z-]+): (.*)$/;
 
 /**
  * Reads `security/cases/<kind>/*.js`. Header lines: `expect-status: a|b`, `expect-exit: N`,
- * `expect-stdout: text`, `expect-stderr: text`, `forbid-stdout: text`, `options: {json run options}`.
+ * `expect-stdout: text`, `expect-stderr: text`, `forbid-stdout: text`, `options: {json run options}`,
+ * `fixture: fs|commands|network`.
  */
 export function loadCases(root: string): Case[] {
   const cases: Case[] = [];
@@ -47,6 +50,7 @@ export function loadCases(root: string): Case[] {
         else if (key === "expect-stdout") c.stdout = value;
         else if (key === "expect-stderr") c.stderr = value;
         else if (key === "forbid-stdout") c.forbidStdout.push(value);
+        else if (key === "fixture") c.fixture = value as Case["fixture"];
         else if (key === "options") c.options = JSON.parse(value) as Record<string, unknown>;
       }
       if (c.statuses.length === 0) throw new Error(`${file}: missing "// expect-status:" header`);
