@@ -72,8 +72,24 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Air
       file,
     );
   }
-  const parsed = configFileSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigValidationError(toConfigIssues(parsed.error, input), file);
+  // A config is JSON data. Copying through JSON drops getters, prototypes and functions a caller's
+  // object may carry, so validation only ever sees plain data (and cannot be tricked by a Proxy).
+  let data: unknown;
+  try {
+    data = JSON.parse(JSON.stringify(input));
+  } catch {
+    throw new ConfigValidationError(
+      [
+        {
+          field: "(root)",
+          message: "must be plain JSON data (no cycles, BigInts or throwing getters)",
+        },
+      ],
+      file,
+    );
+  }
+  const parsed = configFileSchema.safeParse(data);
+  if (!parsed.success) throw new ConfigValidationError(toConfigIssues(parsed.error, data), file);
   const cfg = parsed.data;
   const ctx: PathContext = { cwd: options.cwd ?? process.cwd(), home: options.home ?? homedir() };
   const policy: PolicyTier = cfg.policy ?? DEFAULT_TIER;

@@ -110,3 +110,20 @@ describe("fuzz: the config loader only ever throws typed errors", () => {
     );
   });
 });
+
+describe("regressions found by fuzzing", () => {
+  it("null-prototype objects, cycles and BigInts are typed errors", () => {
+    const nullProto = Object.assign(Object.create(null), { name: Object.create(null) });
+    expect(() => resolveConfig(nullProto, ctx)).toThrow(AirlockError);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => resolveConfig(cyclic, ctx)).toThrow(/plain JSON data/);
+    expect(() => resolveConfig({ rateLimitRps: 10n }, ctx)).toThrow(/plain JSON data/);
+    const throwing = {
+      get policy(): string {
+        throw new Error("gotcha");
+      },
+    };
+    expect(() => resolveConfig(throwing, ctx)).toThrow(AirlockError);
+  });
+});
