@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { installAuth } from "./auth/hook.js";
 import { KeyRing } from "./auth/keys.js";
 import { SlidingWindowLimiter } from "./auth/rate-limit.js";
+import { PostgresAuditStore } from "./audit/postgres.js";
 import { SqliteAuditStore } from "./audit/sqlite.js";
 import type { AuditStore } from "./audit/store.js";
 import { defaultEngines, type Engine, type EngineName } from "./engines/registry.js";
@@ -11,7 +12,8 @@ import { defaultSettings, type ServerSettings } from "./env.js";
 import { ExecutionService } from "./execution/service.js";
 import { installCors } from "./http/cors.js";
 import { installErrorHandlers } from "./http/errors.js";
-import { ExecutionQueue } from "./queue/queue.js";
+import { createExecutionQueue } from "./queue/create.js";
+import type { RunQueue } from "./queue/run-queue.js";
 import { analyzeRoutes } from "./routes/analyze.js";
 import { auditRoutes } from "./routes/audit.js";
 import { executeRoutes } from "./routes/execute.js";
@@ -38,7 +40,8 @@ export interface AirlockServer {
   readonly app: FastifyInstance;
   readonly settings: ServerSettings;
   readonly audit: AuditStore;
-  readonly queue: ExecutionQueue;
+  /** In-process, or BullMQ when `settings.redisUrl` is set. */
+  readonly queue: RunQueue;
   readonly service: ExecutionService;
   /** Listens on `settings.host:settings.port`; resolves with the address (`http://127.0.0.1:8787`). */
   listen(): Promise<string>;
@@ -82,9 +85,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<A
       },
     },
   });
+  // PostgreSQL when DATABASE_URL is set (shared by every API node), else the node's own SQLite file.
   const audit =
     options.audit ??
-    new SqliteAuditStore({ path: settings.databasePath, synchronous: settings.auditSynchronous });
+    (settings.databaseUrl
+      ? await PostgresAuditStore.open({ url: settings.databaseUrl })
+      : new SqliteAuditStore({
+          path: settings.databasePath,
+          synchronous: settings.auditSynchronous,
+        }));
   const keys = new KeyRing(settings.apiKeys);
   for (const k of keys.entries) await audit.registerApiKey(k.id, k.sha256);
   if (keys.open) {
@@ -118,10 +127,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<A
   sweepTimer.unref();
 
   const engines = { ...defaultEngines(), ...options.engines } as Record<EngineName, Engine>;
-  const queue = new ExecutionQueue({
-    concurrency: settings.queueConcurrency,
-    maxDepth: settings.queueMaxDepth,
-  });
+  let queue: RunQueue;
+  try {
+    queue = await createExecutionQueue(settings, { engines, log: app.log });
+  } catch (error) {
+    clearInterval(retentionTimer);
+    clearInterval(sweepTimer);
+    await audit.close();
+    throw error;
+  }
   const service = new ExecutionService({
     queue,
     audit,

@@ -35,6 +35,27 @@ export interface ServerSettings {
   defaultPolicy: PolicyTier;
   /** pino level (`LOG_LEVEL`, default info). */
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /**
+   * Redis of the shared BullMQ queue (`REDIS_URL`, e.g. `redis://redis:6379/0`). Unset (default): executions
+   * run in this process. Set: this node only enqueues, and `airlock-worker` processes run the sandboxes.
+   */
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel (`REDIS_PREFIX`, default `airlock`): one per deployment sharing a Redis. */
+  redisPrefix: string;
+  /**
+   * Runs an execution may get (`JOB_ATTEMPTS`, default 1): 1 marks a job failed when its worker dies; 2+
+   * lets BullMQ's stalled-job check hand it to another worker. Only with `REDIS_URL`.
+   */
+  jobAttempts: number;
+  /** Sandboxes one `airlock-worker` runs at once (`WORKER_CONCURRENCY`, default: the number of cores). */
+  workerConcurrency: number;
+  /**
+   * How long a worker's lock on a job lasts without renewal, ms (`WORKER_LOCK_MS`, default 30000). A killed
+   * worker's jobs are detected as stalled within about twice this.
+   */
+  workerLockMs: number;
+  /** PostgreSQL audit database (`DATABASE_URL`); when set it replaces `DATABASE_PATH`. Needed with several API nodes. */
+  databaseUrl: string | null;
 }
 
 /** The defaults of every setting: what an empty environment gives. */
@@ -55,6 +76,12 @@ export function defaultSettings(): ServerSettings {
     sseHeartbeatMs: 15_000,
     defaultPolicy: "standard",
     logLevel: "info",
+    redisUrl: null,
+    redisPrefix: "airlock",
+    jobAttempts: 1,
+    workerConcurrency: availableParallelism(),
+    workerLockMs: 30_000,
+    databaseUrl: null,
   };
 }
 
@@ -139,6 +166,33 @@ const VARIABLES = {
       .trim()
       .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])),
   ],
+  REDIS_URL: [
+    "redisUrl",
+    z
+      .string()
+      .trim()
+      .regex(/^rediss?:\/\/\S+$/, "must look like redis://host:6379 or rediss://host:6380/0"),
+  ],
+  REDIS_PREFIX: [
+    "redisPrefix",
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, '_', '.' or '-'"),
+  ],
+  JOB_ATTEMPTS: ["jobAttempts", int(1, 100)],
+  WORKER_CONCURRENCY: ["workerConcurrency", int(1, 1024)],
+  WORKER_LOCK_MS: ["workerLockMs", int(1000, 3_600_000)],
+  DATABASE_URL: [
+    "databaseUrl",
+    z
+      .string()
+      .trim()
+      .regex(
+        /^postgres(ql)?:\/\/\S+$/,
+        "must look like postgres://user:password@host:5432/airlock",
+      ),
+  ],
 } as const satisfies Record<string, readonly [keyof ServerSettings, z.ZodType]>;
 
 /**
@@ -149,12 +203,6 @@ const VARIABLES = {
  */
 export function parseEnv(env: Record<string, string | undefined> = process.env): ServerSettings {
   const settings = defaultSettings() as unknown as Record<string, unknown>;
-  if (env.DATABASE_URL) {
-    throw new ServerEnvError(
-      "DATABASE_URL",
-      "PostgreSQL audit storage is not implemented yet; unset DATABASE_URL and use DATABASE_PATH (SQLite)",
-    );
-  }
   const merged: Record<string, string | undefined> = { ...env };
   if (env.API_KEY) merged.API_KEYS = [env.API_KEYS ?? "", env.API_KEY].join(",");
   for (const [name, [key, schema]] of Object.entries(VARIABLES)) {

@@ -90,3 +90,26 @@ export class QueueClosedError extends ApiError {
     super(503, "AIRLOCK_SHUTTING_DOWN", "the server is shutting down; retry on another instance");
   }
 }
+
+/** The shared execution queue (Redis) cannot be reached right now; nothing was enqueued. */
+export class QueueUnavailableError extends ApiError {
+  constructor(cause?: unknown) {
+    super(
+      503,
+      "AIRLOCK_QUEUE_UNAVAILABLE",
+      "the execution queue (Redis at REDIS_URL) is unreachable; retry shortly, or check that Redis is up",
+      undefined,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+/** A worker process stopped (crashed, was killed) while running the execution and BullMQ gave up on it. */
+export class WorkerLostError extends AirlockError {
+  constructor(reason: string) {
+    super(
+      "AIRLOCK_WORKER_LOST",
+      `the worker running this execution stopped before it finished (${reason}); run it again, or raise JOB_ATTEMPTS to retry automatically`,
+    );
+  }
+}

@@ -72,6 +72,26 @@ describe("SqliteAuditStore", () => {
     await store.close();
   });
 
+  it("finish is idempotent by id: a second report (retry, late event) never overwrites the first", async () => {
+    const store = new SqliteAuditStore({ path: join(dir, "once.db") });
+    const e = execution();
+    await store.insert(e);
+    await store.markRunning(e.id);
+    const first = {
+      status: "completed",
+      exitCode: 0,
+      durationMs: 5,
+      outputBytes: 1,
+      errorCode: null,
+      errorMessage: null,
+    } as const;
+    await store.finish(e.id, first);
+    await store.finish(e.id, { ...first, status: "error", errorCode: "AIRLOCK_WORKER_LOST" });
+    await store.markRunning(e.id); // a retried job's start event: no effect on a finished row
+    expect(await store.get(e.id)).toMatchObject({ status: "completed", errorCode: null });
+    await store.close();
+  });
+
   it("paginates newest first with an opaque cursor and filters by status, level, engine, since", async () => {
     const store = new SqliteAuditStore({ path: join(dir, "page.db") });
     const t0 = Date.now();

@@ -96,6 +96,12 @@ describe("parseEnv", () => {
       RATE_LIMIT_MAX_REQUESTS: "5",
       DATABASE_PATH: "/tmp/x.db",
       AUDIT_RETENTION_DAYS: "7",
+      REDIS_URL: "redis://redis:6379/0",
+      REDIS_PREFIX: "team-a",
+      JOB_ATTEMPTS: "2",
+      WORKER_CONCURRENCY: "4",
+      WORKER_LOCK_MS: "15000",
+      DATABASE_URL: "postgres://airlock:secret@db:5432/airlock",
     });
     expect(s).toMatchObject({
       port: 9000,
@@ -107,6 +113,12 @@ describe("parseEnv", () => {
       rateLimitMaxRequests: 5,
       databasePath: "/tmp/x.db",
       auditRetentionDays: 7,
+      redisUrl: "redis://redis:6379/0",
+      redisPrefix: "team-a",
+      jobAttempts: 2,
+      workerConcurrency: 4,
+      workerLockMs: 15000,
+      databaseUrl: "postgres://airlock:secret@db:5432/airlock",
     });
   });
   it.each([
@@ -118,7 +130,12 @@ describe("parseEnv", () => {
     ["CORS_ORIGINS", "https://a.example.com/path"],
     ["API_KEYS", "short"],
     ["AUDIT_SYNCHRONOUS", "off"],
-    ["DATABASE_URL", "postgres://x"],
+    ["DATABASE_URL", "mysql://x"],
+    ["REDIS_URL", "localhost:6379"],
+    ["REDIS_PREFIX", "a b"],
+    ["JOB_ATTEMPTS", "0"],
+    ["WORKER_CONCURRENCY", "0"],
+    ["WORKER_LOCK_MS", "10"],
   ])("names %s when it is %s", (name, value) => {
     let error: unknown;
     try {

@@ -102,7 +102,8 @@ export class SqliteAuditStore implements AuditStore {
       ),
       finish: db.prepare(`UPDATE executions SET status = @status, exit_code = @exitCode,
         duration_ms = @durationMs, output_bytes = @outputBytes, error_code = @errorCode,
-        error_message = @errorMessage, updated_at = @now WHERE id = @id`),
+        error_message = @errorMessage, updated_at = @now
+        WHERE id = @id AND status IN ('queued', 'running')`),
       get: db.prepare("SELECT * FROM executions WHERE id = ?"),
       prune: db.prepare("DELETE FROM executions WHERE created_at < ?"),
       recover: db.prepare(

@@ -99,7 +99,12 @@ export interface AuditStats {
 export interface AuditStore {
   /** Writes the row before anything runs. Resolves once it is durable (per the store's sync setting). */
   insert(execution: NewExecution): Promise<void>;
+  /** `queued` → `running`; a no-op in any other state (a retried job is already running or finished). */
   markRunning(id: string): Promise<void>;
+  /**
+   * Writes the final status once: only a `queued`/`running` row changes, so a duplicate report (a retry
+   * after a worker died, a late event) never overwrites the first outcome.
+   */
   finish(id: string, result: FinishedExecution): Promise<void>;
   get(id: string): Promise<ExecutionRecord | undefined>;
   list(filter: ExecutionFilter): Promise<ExecutionPage>;

@@ -12,7 +12,8 @@ import type { FastifyBaseLogger } from "fastify";
 import type { AuditStatus, AuditStore } from "../audit/store.js";
 import type { Engine, EngineName } from "../engines/registry.js";
 import { EngineUnavailableError } from "../errors.js";
-import type { ExecutionQueue, JobOutcome } from "../queue/queue.js";
+import type { JobOutcome } from "../queue/queue.js";
+import type { RunHandle, RunQueue } from "../queue/run-queue.js";
 import { contextPrelude } from "./context.js";
 import { LatencyWindow } from "./latency.js";
 import type {
@@ -42,7 +43,8 @@ export interface Submitted {
 }
 
 export interface ExecutionServiceOptions {
-  queue: ExecutionQueue;
+  /** In-process or BullMQ (see `createExecutionQueue`): the service does not care which. */
+  queue: RunQueue;
   audit: AuditStore;
   engines: Record<EngineName, Engine>;
   defaultPolicy: PolicyTier;
@@ -162,33 +164,31 @@ export class ExecutionService {
     }
 
     // Refuse before writing anything: a refused request was never accepted, so it leaves no row.
-    this.#o.queue.assertAccepting();
+    await this.#o.queue.assertAccepting();
     await this.#o.audit.insert({ ...base, status: "queued" });
     const code = contextPrelude(req.context) + req.code;
-    let handle;
+    let handle: RunHandle;
     try {
-      handle = this.#o.queue.submit<RunResult>({
-        id,
-        priority: req.priority ?? "normal",
-        deadlineMs: timeoutMs + WATCHDOG_GRACE_MS,
-        onStart: () => void this.#o.audit.markRunning(id).catch((e) => this.#auditFailed(id, e)),
-        run: (signal) =>
-          engine.run(code, {
-            config,
-            timeoutMs,
-            heapBytes: memoryBytes,
-            maxOutputBytes: limits.maxOutputBytes,
-            signal,
-            ...(ctx.onChunk
-              ? {
-                  onStdout: (data: string) => ctx.onChunk?.({ stream: "stdout", data }),
-                  onStderr: (data: string) => ctx.onChunk?.({ stream: "stderr", data }),
-                }
-              : {}),
-          }),
-      });
+      handle = await this.#o.queue.submit(
+        {
+          id,
+          engine: engineName,
+          code,
+          config,
+          timeoutMs,
+          heapBytes: memoryBytes,
+          maxOutputBytes: limits.maxOutputBytes,
+          priority: req.priority ?? "normal",
+          deadlineMs: timeoutMs + WATCHDOG_GRACE_MS,
+        },
+        {
+          onStart: () => void this.#o.audit.markRunning(id).catch((e) => this.#auditFailed(id, e)),
+          ...(ctx.onChunk ? { onChunk: ctx.onChunk } : {}),
+        },
+      );
     } catch (error) {
-      // Lost the race for the last slot between the check and here (the audit insert awaited).
+      // Lost the race for the last slot between the check and here (the audit insert awaited), or the
+      // shared queue became unreachable.
       await this.#o.audit.finish(id, {
         status: "rejected",
         exitCode: null,
@@ -310,7 +310,10 @@ function toResult(
         exitCode: null,
         durationMs: round(elapsedMs),
         error: {
-          code: "AIRLOCK_ENGINE_FAILURE",
+          code:
+            (outcome.error as { code?: string })?.code === "AIRLOCK_WORKER_LOST"
+              ? "AIRLOCK_WORKER_LOST"
+              : "AIRLOCK_ENGINE_FAILURE",
           message: String((outcome.error as Error)?.message ?? outcome.error),
         },
       };

@@ -3,7 +3,7 @@ import type { AuditStore, ExecutionRecord } from "../audit/store.js";
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/page.js";
 import type { ExecutionService } from "../execution/service.js";
 import type { ExecutionResult } from "../execution/types.js";
-import type { ExecutionQueue } from "../queue/queue.js";
+import type { RunQueue } from "../queue/run-queue.js";
 
 /** Paths of the dashboard's static, data-free assets (reachable without a key). */
 export const DASHBOARD_ASSETS = ["/dashboard", "/dashboard/app.js", "/dashboard/app.css"] as const;
@@ -57,7 +57,7 @@ export function dashboardRoutes(
   app: FastifyInstance,
   deps: {
     service: ExecutionService;
-    queue: ExecutionQueue;
+    queue: RunQueue;
     audit: AuditStore;
     heartbeatMs: number;
     statsIntervalMs: number;

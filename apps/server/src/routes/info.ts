@@ -1,11 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Engine, EngineName } from "../engines/registry.js";
 import type { ExecutionService } from "../execution/service.js";
-import type { ExecutionQueue } from "../queue/queue.js";
+import type { RunQueue } from "../queue/run-queue.js";
 
 export function infoRoutes(
   app: FastifyInstance,
-  deps: { service: ExecutionService; queue: ExecutionQueue; engines: Record<EngineName, Engine> },
+  deps: { service: ExecutionService; queue: RunQueue; engines: Record<EngineName, Engine> },
 ): void {
   const startedAt = Date.now();
 

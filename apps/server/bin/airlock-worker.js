@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { workerMain } from "../dist/worker/main.js";
+
+await workerMain();
