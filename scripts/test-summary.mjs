@@ -12,8 +12,15 @@ let failed = 0;
 let skipped = 0;
 const rows = [];
 for (const dir of roots) {
+  const pkg = join(dir, "package.json");
+  if (!existsSync(pkg) || !JSON.parse(readFileSync(pkg, "utf8")).scripts?.test) continue;
   const file = join(dir, ".vitest-report.json");
-  if (!existsSync(file)) continue;
+  if (!existsSync(file)) {
+    // A package whose tests did not report (crashed before vitest, or no JSON reporter) is a failure.
+    failed += 1;
+    rows.push(`  ${dir.padEnd(24)} NO REPORT (its test script did not finish or lacks the JSON reporter)`);
+    continue;
+  }
   const r = JSON.parse(readFileSync(file, "utf8"));
   passed += r.numPassedTests;
   failed += r.numFailedTests;
