@@ -18,7 +18,9 @@ for (const dir of roots) {
   if (!existsSync(file)) {
     // A package whose tests did not report (crashed before vitest, or no JSON reporter) is a failure.
     failed += 1;
-    rows.push(`  ${dir.padEnd(24)} NO REPORT (its test script did not finish or lacks the JSON reporter)`);
+    rows.push(
+      `  ${dir.padEnd(24)} NO REPORT (its test script did not finish or lacks the JSON reporter)`,
+    );
     continue;
   }
   const r = JSON.parse(readFileSync(file, "utf8"));

@@ -1,9 +1,10 @@
 // `pnpm bench`: every shared program under Airlock and under node in the same run, answers checked,
 // medians and ratios written to bench/RESULTS.md together with the machine and the command.
 import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { closeInProcess, rssPerLiveSandbox, sandboxLatency } from "./in-process.mjs";
+import { aotBench } from "./aot.mjs";
+import { closeInProcess, rssPerLiveSandbox, sandboxLatency, snapshotCosts } from "./in-process.mjs";
 import { PROGRAMS, PROGRAMS_DIR, measure } from "./programs.mjs";
 import { fmtMs, fmtRatio } from "./stats.mjs";
 
@@ -14,6 +15,13 @@ if (!PROGRAMS_DIR) {
   process.exit(2);
 }
 
+// The machine may be shared: the load average goes next to the numbers.
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ");
+const loadBefore = load();
+console.log(`load average (1/5/15 min) at start: ${loadBefore}`);
 const rows = [];
 let failures = 0;
 for (const program of PROGRAMS.filter((p) => only.length === 0 || only.includes(p.file))) {
@@ -35,6 +43,11 @@ for (const program of PROGRAMS.filter((p) => only.length === 0 || only.includes(
   );
 }
 
+// `pnpm bench aot` runs only the built-artifact rows.
+const aot = only.length === 0 || only.includes("aot") ? aotBench(RUNS) : null;
+for (const line of aot?.lines ?? []) console.log(line);
+failures += aot?.failures ?? 0;
+
 const latency = await sandboxLatency(Number(process.env.BENCH_SANDBOXES ?? 500));
 console.log(
   `new sandbox + hello (in-process): p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}`,
@@ -44,6 +57,12 @@ console.log(
   `RSS per live sandbox (100 live): ${(rss.perSandboxBytes / 1024 / 1024).toFixed(2)} MiB`,
 );
 await closeInProcess();
+const snapshot = await snapshotCosts(200);
+console.log(
+  `engine snapshot: fresh init ${fmtMs(snapshot.freshInit)}; restore into a new engine p50 ${fmtMs(snapshot.restore.p50)}, p99 ${fmtMs(snapshot.restore.p99)}; reset a used engine p50 ${fmtMs(snapshot.reset.p50)}, p99 ${fmtMs(snapshot.reset.p99)}`,
+);
+const loadAfter = load();
+console.log(`load average (1/5/15 min) at end: ${loadAfter}`);
 
 const cpu = cpus()[0]?.model ?? "unknown";
 const md = `# Benchmark results
@@ -51,6 +70,8 @@ const md = `# Benchmark results
 Produced by \`pnpm bench\` (${RUNS} runs per program, median wall time of the whole process, Airlock and
 \`node\` measured in the same run; every printed answer checked). Date: ${new Date().toISOString().slice(0, 10)}.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.
+Load average (1 / 5 / 15 min): ${loadBefore} at start, ${loadAfter} at end (the machine is shared;
+wall times scale with it).
 
 ## Whole process: \`airlock run prog.js\` vs \`node prog.js\`
 
@@ -58,6 +79,7 @@ Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, N
 | --- | ---: | ---: | ---: | --- |
 ${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${fmtRatio(r.ratio)} | ${r.check} |`).join("\n")}
 
+${aot?.markdown ?? ""}
 ## Per sandbox, in-process
 
 | measure | value | goal |
@@ -65,6 +87,15 @@ ${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${f
 | new isolated sandbox + \`console.log('hi')\`, p50 (n=${latency.n}) | ${fmtMs(latency.p50)} | ≤ 1 ms |
 | same, p99 | ${fmtMs(latency.p99)} | |
 | RSS per live sandbox, ${rss.count} live (each holding its state) | ${(rss.perSandboxBytes / 1024 / 1024).toFixed(2)} MiB | ≤ 1 MiB |
+
+## Engine snapshot (worker internals, in-process, n=${snapshot.n})
+
+| measure | value |
+| --- | ---: |
+| fresh instance: new engine + runtime + context + prelude evaluated | ${fmtMs(snapshot.freshInit)} |
+| snapshot size (non-zero pages copied per restore) | ${(snapshot.residentBytes / 1024).toFixed(0)} KiB |
+| restore into a new engine (new wasm instance + memory), p50 / p99 | ${fmtMs(snapshot.restore.p50)} / ${fmtMs(snapshot.restore.p99)} |
+| reset a used engine to the snapshot (what workers do between runs), p50 / p99 | ${fmtMs(snapshot.reset.p50)} / ${fmtMs(snapshot.reset.p99)} |
 `;
 const out = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
 if (only.length === 0) writeFileSync(out, md);

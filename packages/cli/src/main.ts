@@ -1,7 +1,8 @@
 import { Command, CommanderError } from "commander";
-import { configCheck } from "./commands/config-check.js";
-import { init } from "./commands/init.js";
-import { runCommand, type RunCommandFlags } from "./commands/run.js";
+// Commands are imported when they run: `airlock run` loads neither init nor config-check, and
+// the sandbox engine is only loaded for `run`.
+import type { RunCommandFlags } from "./commands/run.js";
+import type { ServerFlags } from "./commands/service.js";
 import { CLI_EXIT, processIo, reportError, type Io } from "./output.js";
 import { cliVersion } from "./version.js";
 
@@ -27,15 +28,29 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       "validate a config file (default: ./airlock.json or ./.edgebox.json) and print it resolved",
     )
     .option("-q, --quiet", "print nothing but errors and the summary")
-    .action((file: string | undefined, opts: { quiet?: boolean }) =>
-      setCode(configCheck(io, file, opts)),
+    .action(async (file: string | undefined, opts: { quiet?: boolean }) =>
+      setCode((await import("./commands/config-check.js")).configCheck(io, file, opts)),
     );
 
   program
     .command("init [dir]")
     .description("write a commented starter airlock.json")
     .option("-f, --force", "overwrite an existing airlock.json")
-    .action((dir: string | undefined, opts: { force?: boolean }) => setCode(init(io, dir, opts)));
+    .action(async (dir: string | undefined, opts: { force?: boolean }) =>
+      setCode((await import("./commands/init.js")).init(io, dir, opts)),
+    );
+
+  program
+    .command("build <app>")
+    .description(
+      "bundle an app (directory or file) into one .airlock artifact, freezing hot numeric functions to WebAssembly",
+    )
+    .option("-o, --output <file>", "where to write the artifact (default: app.airlock)")
+    .option("-c, --config <file>", "config to embed (default: the app directory's airlock.json)")
+    .option("--explain", "print one line per function: frozen, or why not")
+    .action(async (app: string, opts: { output?: string; explain?: boolean; config?: string }) =>
+      setCode(await (await import("./commands/build.js")).buildCommand(io, app, opts)),
+    );
 
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
@@ -59,7 +74,75 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--allow-command <name>", "allow spawning a command (repeatable)", collect)
     .passThroughOptions()
     .action(async (file: string, args: string[], opts: RunCommandFlags) =>
-      setCode(await runCommand(io, file, args, opts)),
+      setCode(await (await import("./commands/run.js")).runCommand(io, file, args, opts)),
+    );
+
+  // microVMs (@airlock/microvm): one QEMU guest per command, mounts and egress by flag.
+  const vm = program
+    .command("vm")
+    .description("run commands in a QEMU microVM")
+    .enablePositionalOptions();
+  const vmFlags = (cmd: Command) =>
+    cmd
+      .option("--image <image>", "small (default), full, or an image directory")
+      .option(
+        "--mount <spec>",
+        "HOST_DIR:GUEST_DIR[:ro|:rw] (repeatable; read-only by default)",
+        collect,
+      )
+      .option("--allow-net <rule>", "HOST:PORT, CIDR:PORTS or public:PORTS (repeatable)", collect)
+      .option("--memory <mib>", "guest memory in MiB (default 256)")
+      .option("--cpus <n>", "guest CPUs (default 1)");
+  vmFlags(vm.command("run"))
+    .description("boot a microVM, run one command, exit with its code")
+    .argument("<cmd...>", "the command after --")
+    .option("-t, --timeout <duration>", "kill the command after this long, e.g. 30s")
+    .option("-i, --stdin", "pass this process's stdin to the command")
+    .passThroughOptions()
+    .action(async (cmd: string[], opts: import("./commands/vm.js").VmRunFlags) =>
+      setCode(await (await import("./commands/vm.js")).vmRun(io, cmd, opts)),
+    );
+  vmFlags(vm.command("shell"))
+    .description("an interactive shell in a microVM (line mode: no pty)")
+    .action(async (opts: import("./commands/vm.js").VmRunFlags) =>
+      setCode(await (await import("./commands/vm.js")).vmShell(io, opts)),
+    );
+  vm.command("build-image")
+    .description("build the microVM kernel, init and root image (cached)")
+    .option("--full", "a Debian bookworm root instead of busybox")
+    .option("--packages <list>", "with --full: Debian packages to add, comma-separated")
+    .action(async (opts: { full?: boolean; packages?: string }) =>
+      setCode(await (await import("./commands/vm.js")).vmBuildImage(io, opts)),
+    );
+
+  // The execution service (apps/server): HTTP API, queue workers, MCP over stdio.
+  program
+    .command("server")
+    .description(
+      "start the HTTP execution service (env: PORT, HOST, API_KEYS, REDIS_URL, DATABASE_URL, …)",
+    )
+    .option("-p, --port <port>", "listen port (PORT)")
+    .option("--host <host>", "listen address (HOST)")
+    .option("--db <file>", "SQLite audit database (DATABASE_PATH)")
+    .option(
+      "--redis <url>",
+      "enqueue to Redis/BullMQ workers instead of running in-process (REDIS_URL)",
+    )
+    .action(async (opts: ServerFlags) =>
+      setCode(await (await import("./commands/service.js")).serviceCommand(io, "server", opts)),
+    );
+  program
+    .command("worker")
+    .description("run sandboxes for a Redis-backed service (env: REDIS_URL, WORKER_CONCURRENCY)")
+    .option("--redis <url>", "Redis URL (REDIS_URL)")
+    .action(async (opts: ServerFlags) =>
+      setCode(await (await import("./commands/service.js")).serviceCommand(io, "worker", opts)),
+    );
+  program
+    .command("mcp")
+    .description("serve the execute_code and analyze_code MCP tools over stdio")
+    .action(async () =>
+      setCode(await (await import("./commands/service.js")).serviceCommand(io, "mcp", {})),
     );
 
   return program;

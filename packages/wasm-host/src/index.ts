@@ -11,4 +11,6 @@ export type {
   RunResult,
   RunStatus,
   OutputChunk,
+  FrozenLink,
+  FrozenFunctionSpec,
 } from "./types.js";

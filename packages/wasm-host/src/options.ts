@@ -26,10 +26,10 @@ const isObject = (v: unknown): v is object => v !== null && typeof v === "object
 export function sandboxLimits(options: SandboxOptions): RunLimits {
   if (!isObject(options)) throw new InvalidOptionError("options", "expected an object");
   for (const key of Object.keys(options)) {
-    if (key !== "config" && key !== "limits" && key !== "keepState") {
+    if (key !== "config" && key !== "limits" && key !== "keepState" && key !== "frozen") {
       throw new InvalidOptionError(
         key,
-        "unknown sandbox option (expected config, limits, keepState)",
+        "unknown sandbox option (expected config, limits, keepState, frozen)",
       );
     }
   }

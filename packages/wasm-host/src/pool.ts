@@ -4,10 +4,12 @@
  * run at a time. A main-thread timer backs up the worker's own deadline: a worker stuck in one
  * long builtin (which the interrupt handler cannot stop) is terminated and replaced.
  */
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
@@ -17,6 +19,7 @@ import {
   CTRL_SLOTS,
   type FromWorker,
   type RunRequest,
+  type ToWorker,
   type WireChunk,
   type WorkerOutcome,
 } from "./protocol.js";
@@ -60,12 +63,20 @@ function workerUrl(): URL {
   return new URL("../dist/worker/main.js", import.meta.url);
 }
 
-let compiled: Promise<WebAssembly.Module> | null = null;
-function compileEngine(): Promise<WebAssembly.Module> {
+/** The engine compiled once per process, and the sha-256 of its .wasm (snapshots check it). */
+interface CompiledEngine {
+  module: WebAssembly.Module;
+  hash: string;
+}
+
+let compiled: Promise<CompiledEngine> | null = null;
+function compileEngine(): Promise<CompiledEngine> {
   compiled ??= (async () => {
     const require = createRequire(import.meta.url);
     const path = require.resolve("@jitl/quickjs-ng-wasmfile-release-sync/wasm");
-    return WebAssembly.compile(await readFile(path));
+    const bytes = await readFile(path);
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    return { module: await WebAssembly.compile(bytes), hash };
   })();
   return compiled;
 }
@@ -80,13 +91,21 @@ export class WorkerPool {
 
   private constructor(
     readonly size: number,
-    private readonly wasmModule: WebAssembly.Module,
+    private readonly engine: Promise<CompiledEngine>,
   ) {}
 
   static async create(size: number): Promise<WorkerPool> {
-    const pool = new WorkerPool(size, await compileEngine());
-    // Start every worker now so each compiles its code and warms an instance in the background.
+    // Workers boot (a new isolate, their modules) while the engine compiles; each gets the
+    // compiled module as its first message.
+    const engine = compileEngine();
+    const pool = new WorkerPool(size, engine);
     while (pool.slots.length < size) pool.spawn();
+    try {
+      await engine;
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
     return pool;
   }
 
@@ -94,7 +113,8 @@ export class WorkerPool {
     return this.closed;
   }
 
-  submit(job: Job): void {
+  /** Queues `job`; with `aborted` it ends at once as `killed` without starting. */
+  submit(job: Job, aborted = false): void {
     if (this.closed) {
       job.fail(new WorkerPoolClosedError());
       return;
@@ -107,7 +127,8 @@ export class WorkerPool {
         job.done(synthetic("killed", "run was aborted by its signal before it started"));
       }
     };
-    this.pump();
+    if (aborted) job.abort();
+    else this.pump();
   }
 
   /** Forget a keepState session (its instance is freed in the worker). */
@@ -169,15 +190,27 @@ export class WorkerPool {
     const sab = new SharedArrayBuffer(CTRL_SLOTS * 4);
     const worker = new Worker(workerUrl(), {
       workerData: {
-        wasmModule: this.wasmModule,
+        snapshotCacheDir:
+          snapshotCacheDir === undefined ? defaultSnapshotCache() : snapshotCacheDir,
         ctrl: sab,
         warmPages: DEFAULT_LIMITS.maxMemoryPages,
-        warmStackBytes: DEFAULT_LIMITS.stackBytes,
       },
       resourceLimits: { stackSizeMb: WORKER_STACK_MB, maxOldGenerationSizeMb: WORKER_HEAP_MB },
       stdout: false,
       stderr: false,
     });
+    void this.engine.then(
+      ({ module, hash }) => {
+        if (slot.alive) {
+          worker.postMessage({
+            type: "engine",
+            wasmModule: module,
+            wasmHash: hash,
+          } satisfies ToWorker);
+        }
+      },
+      () => undefined, // surfaced by create()
+    );
     const slot: Slot = { idleSince: 0, worker, ctrl: new Int32Array(sab), job: null, alive: true };
     worker.unref();
     worker.on("message", (msg: FromWorker) => this.onMessage(slot, msg));
@@ -308,10 +341,42 @@ export function sharedPool(): Promise<WorkerPool> {
 }
 
 /**
- * Sets the size of the shared worker pool (default `min(2, os.availableParallelism())`).
+ * Where workers keep the engine snapshot between processes: `AIRLOCK_SNAPSHOT_CACHE` (a
+ * directory, or `off`), else `$XDG_CACHE_HOME/airlock`, else `~/.cache/airlock`.
+ */
+function defaultSnapshotCache(): string | null {
+  const env = process.env["AIRLOCK_SNAPSHOT_CACHE"];
+  if (env !== undefined && /^(0|off|false|no)$/i.test(env)) return null;
+  if (env) return resolve(env);
+  const base = process.env["XDG_CACHE_HOME"] || join(homedir(), ".cache");
+  return join(base, "airlock");
+}
+
+/** Set by `configureWorkerPool({ snapshotCache })`; undefined: the default, read at spawn time. */
+let snapshotCacheDir: string | null | undefined;
+
+/**
+ * Sets the size of the shared worker pool (default `min(2, os.availableParallelism())`) and
+ * where the engine snapshot is cached on disk (`snapshotCache`: a directory, or `false` for
+ * none; default `AIRLOCK_SNAPSHOT_CACHE`, else `$XDG_CACHE_HOME/airlock` or `~/.cache/airlock`).
  * Applies to the next pool: call it before the first sandbox, or after `shutdownWorkers()`.
  */
-export function configureWorkerPool(options: { size?: number }): void {
+export function configureWorkerPool(options: {
+  size?: number;
+  snapshotCache?: string | false;
+}): void {
+  if (options.snapshotCache !== undefined) {
+    if (
+      options.snapshotCache !== false &&
+      (typeof options.snapshotCache !== "string" || options.snapshotCache === "")
+    ) {
+      throw new InvalidOptionError(
+        "snapshotCache",
+        `expected a directory path or false, got ${String(options.snapshotCache)}`,
+      );
+    }
+    snapshotCacheDir = options.snapshotCache === false ? null : resolve(options.snapshotCache);
+  }
   if (options.size !== undefined) {
     if (!Number.isInteger(options.size) || options.size < 1 || options.size > 64) {
       throw new InvalidOptionError(

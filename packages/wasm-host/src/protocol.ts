@@ -2,7 +2,8 @@
  * Messages between the main thread and a pool worker. Plain structured-clone data only; the
  * wire types live here so both sides agree without importing each other.
  */
-import type { RunLimits, RunStatus } from "./types.js";
+import type { CapabilityConfig } from "./capabilities.js";
+import type { FrozenFunctionSpec, RunLimits, RunStatus } from "./types.js";
 
 export interface RunRequest {
   type: "run";
@@ -14,12 +15,34 @@ export interface RunRequest {
   module: boolean;
   env: Record<string, string>;
   limits: RunLimits;
+  /** Grants from the sandbox's config; the worker builds vfs, egress policy and command rules from it. */
+  capabilities?: CapabilityConfig;
   /** keepState session this run belongs to, or null for a fresh instance. */
   session: number | null;
+  /** Frozen functions linked into this run (`SandboxOptions.frozen`, validated). */
+  frozen?: FrozenRequest;
+}
+
+/** A validated frozen module; the worker instantiates it once per `hash` (sha256 of `wasm`). */
+export interface FrozenRequest {
+  hash: string;
+  wasm: Uint8Array;
+  functions: FrozenFunctionSpec[];
+}
+
+/** The compiled engine, sent once right after a worker is spawned (compiled while it boots). */
+export interface EngineMessage {
+  type: "engine";
+  wasmModule: WebAssembly.Module;
+  /** sha-256 of the engine's .wasm: a snapshot is only restored into the build it came from. */
+  wasmHash: string;
 }
 
 export type ToWorker =
-  RunRequest | { type: "abort"; id: number } | { type: "drop-session"; session: number };
+  | EngineMessage
+  | RunRequest
+  | { type: "abort"; id: number }
+  | { type: "drop-session"; session: number };
 
 /** What the worker knows about a finished run; the main thread adds output and timing. */
 export interface WorkerOutcome {

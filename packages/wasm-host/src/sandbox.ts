@@ -1,7 +1,10 @@
 /** `createSandbox` and the {@link Sandbox} it returns: validation, queuing, output assembly. */
+import { capabilitiesFromConfig, type CapabilityConfig } from "./capabilities.js";
 import { SandboxDisposedError } from "./errors.js";
+import { frozenRequest } from "./frozen-link.js";
 import { resolveRun, sandboxLimits } from "./options.js";
 import { sharedPool, type WorkerPool } from "./pool.js";
+import type { FrozenRequest } from "./protocol.js";
 import type {
   OutputChunk,
   RunLimits,
@@ -19,8 +22,15 @@ let nextSession = 1;
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const limits = sandboxLimits(options);
+  const frozen = frozenRequest(options.frozen);
   const pool = await sharedPool();
-  return new WasmSandbox(pool, limits, options.keepState === true ? nextSession++ : null);
+  return new WasmSandbox(
+    pool,
+    limits,
+    options.keepState === true ? nextSession++ : null,
+    capabilitiesFromConfig(options.config),
+    frozen,
+  );
 }
 
 class WasmSandbox implements Sandbox {
@@ -31,6 +41,8 @@ class WasmSandbox implements Sandbox {
     private readonly pool: WorkerPool,
     private readonly limits: RunLimits,
     private readonly session: number | null,
+    private readonly capabilities: CapabilityConfig,
+    private readonly frozen?: FrozenRequest,
   ) {}
 
   get disposed(): boolean {
@@ -100,7 +112,13 @@ class WasmSandbox implements Sandbox {
     let abort: () => void = () => undefined;
     const result = new Promise<RunResult>((resolve, reject) => {
       const job = {
-        req: { ...r, code, session: this.session },
+        req: {
+          ...r,
+          code,
+          session: this.session,
+          capabilities: this.capabilities,
+          ...(this.frozen ? { frozen: this.frozen } : {}),
+        },
         onChunks: (chunks: [1 | 2, string][]) => {
           for (const [fd, data] of chunks) {
             if (fd === 1) {
@@ -133,9 +151,10 @@ class WasmSandbox implements Sandbox {
       };
       const onAbort = () => job.abort?.();
       abort = onAbort;
-      this.pool.submit(job);
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener("abort", onAbort, { once: true });
+      // An already-aborted signal never reaches a worker (a ready instance would finish a
+      // short run before the abort message arrived).
+      this.pool.submit(job, signal?.aborted === true);
+      if (!signal?.aborted) signal?.addEventListener("abort", onAbort, { once: true });
     });
     const entry = { abort: () => abort(), result };
     this.inflight.add(entry);

@@ -24,6 +24,29 @@ export interface SandboxOptions {
   limits?: Partial<RunLimits>;
   /** Reuse one QuickJS instance and context across runs (default false: a fresh instance per run). */
   keepState?: boolean;
+  /**
+   * Frozen functions to link into every run (what `@airlock/freeze`'s `compile` returns, as plain
+   * data). The guest then has one extra global, `__airlock_frozen(name, ...numbers)`, which runs the
+   * compiled function or returns `undefined` ("not handled: run the interpreted original").
+   */
+  frozen?: FrozenLink;
+}
+
+/** One compiled function of a frozen module: `@airlock/freeze`'s `FrozenFunction` without `wrap`. */
+export interface FrozenFunctionSpec {
+  readonly name: string;
+  readonly params: readonly string[];
+  readonly returns: "number" | "boolean";
+  /** Outside bindings the compiled code assumes unchanged; `Math.*` ones are checked per call. */
+  readonly dependsOn: readonly string[];
+  /** Export names in the wasm module; each takes `(depth, ...params)`. */
+  readonly exports: { readonly int32?: string; readonly f64: string };
+}
+
+/** A frozen module to link into a sandbox (serialisable: it is sent to the worker). */
+export interface FrozenLink {
+  readonly wasm: Uint8Array;
+  readonly functions: readonly FrozenFunctionSpec[];
 }
 
 /** Options of one run; any {@link RunLimits} field overrides the sandbox's limit for this run. */

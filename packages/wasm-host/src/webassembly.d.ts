@@ -14,5 +14,9 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }
+  class Instance {
+    constructor(module: Module, imports?: object);
+    readonly exports: Record<string, unknown>;
+  }
   function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
 }

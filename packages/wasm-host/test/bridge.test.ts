@@ -54,7 +54,7 @@ const ops = new Map<string, Op>([
 
 async function runWith(code: string) {
   const prelude = buildPrelude([...GUEST_MODULES, installTestApi as never]);
-  const inst = await Instance.create(wasm, 1024, 1 << 20, { prelude, ops });
+  const inst = await Instance.create(wasm, "test", 1024, 1 << 20, { prelude, ops });
   const out: WireChunk[] = [];
   const ctrl = new Int32Array(new SharedArrayBuffer(4));
   const req = {

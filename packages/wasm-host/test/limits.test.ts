@@ -18,12 +18,43 @@ describe("limits", () => {
 
   it("terminates a worker stuck in one long builtin, then keeps working", async () => {
     const sb = await createSandbox({ limits: { heapBytes: 2 ** 30, maxMemoryPages: 32768 } });
-    const r = await sb.run(`Array(3e7).join().length`, { timeoutMs: 100 });
+    // ~3.5 s of one builtin here: well past the backstop (deadline + 1 s) on any machine.
+    const r = await sb.run(`Array(1e8).join().length`, { timeoutMs: 100 });
     expect(r).toMatchObject({ status: "timeout", exitCode: 124 });
     expect(r.error?.message).toContain("worker was terminated");
     const r2 = await sb.run(`'x'.repeat(2**28).length`, { timeoutMs: 50 });
     expect(r2.status).toBe("timeout");
     expect((await sb.run(`console.log("alive")`)).stdout).toBe("alive\n");
+    await sb.dispose();
+  });
+
+  it("classifies a bomb whose engine throws null (no memory for the error) as out_of_memory", async () => {
+    // From the security corpus: the engine cannot allocate its InternalError and throws null.
+    // Twice: the first run of a worker is a fresh instance, later ones are restored.
+    for (let i = 0; i < 2; i++) {
+      const r = await run(
+        `const keep = []; for (;;) keep.push({ a: keep.length, b: [1, 2, 3] });`,
+        { heapBytes: 32 * 2 ** 20 },
+      );
+      expect(r).toMatchObject({ status: "out_of_memory", exitCode: EXIT_CODES.out_of_memory });
+      expect(r.stderr).not.toContain("null");
+    }
+    // Deny side: a guest that throws null by itself is an ordinary error.
+    const own = await run(`throw null`, { heapBytes: 32 * 2 ** 20 });
+    expect(own).toMatchObject({ status: "error", exitCode: 1 });
+    expect(own.stderr).toContain("Uncaught null");
+  });
+
+  it("reports a builtin that overran its deadline but finished before the backstop as timeout", async () => {
+    const sb = await createSandbox({ limits: { heapBytes: 2 ** 30, maxMemoryPages: 32768 } });
+    // ~0.3 s in one builtin with a 50 ms limit: no interrupt poll fires inside it, and the
+    // worker is not terminated (backstop at 1.05 s).
+    const r = await sb.run(`Array(5e6).join().length; Array(5e6).join().length`, { timeoutMs: 50 });
+    expect(r).toMatchObject({ status: "timeout", exitCode: 124 });
+    expect(r.error?.message).not.toContain("terminated");
+    // Deny side: the same work within its limit is ok.
+    const ok = await sb.run(`Array(5e6).join().length`, { timeoutMs: 4000 });
+    expect(ok.status).toBe("ok");
     await sb.dispose();
   });
 

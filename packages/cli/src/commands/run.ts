@@ -1,6 +1,9 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { createSandbox, shutdownWorkers, type RunResult } from "@airlock/wasm-host";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { decodeArtifact, frozenLinkOf, isArtifact, type Artifact } from "@airlock/aot-builder";
+import type { AirlockConfig } from "@airlock/config";
+import type { RunResult } from "@airlock/wasm-host";
 import { UsageError, type Io } from "../output.js";
 import { configForRun, type RunFlags } from "../run-config.js";
 
@@ -17,15 +20,44 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function readProgram(io: Io, file: string): { code: string; filename: string } {
+interface Program {
+  code: string;
+  filename: string;
+  /** Set when the file is an `airlock build` artifact (told by its magic bytes). */
+  artifact?: Artifact;
+}
+
+function readProgram(io: Io, file: string): Program {
   const path = resolve(io.cwd, file);
+  let bytes: Buffer;
   try {
-    return { code: readFileSync(path, "utf8"), filename: path };
+    bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(
       `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory; pass a .js file" : `cannot read (${code})`}`,
     );
+  }
+  if (!isArtifact(bytes)) return { code: bytes.toString("utf8"), filename: path };
+  const artifact = decodeArtifact(bytes, file);
+  return { code: artifact.bundle, filename: artifact.manifest.entry, artifact };
+}
+
+/**
+ * An artifact's embedded config replaces ./airlock.json as the base (`--config` still replaces
+ * it), with the command-line flags applied on top exactly as for a file: through a temporary
+ * config file, so both paths share `configForRun`.
+ */
+function configFor(flags: RunFlags, cwd: string, artifact: Artifact | undefined): AirlockConfig {
+  const embedded = artifact?.manifest.config;
+  if (embedded == null || flags.config !== undefined) return configForRun(flags, cwd);
+  const dir = mkdtempSync(join(tmpdir(), "airlock-artifact-"));
+  try {
+    const file = join(dir, "airlock.json");
+    writeFileSync(file, JSON.stringify(embedded));
+    return configForRun({ ...flags, config: file }, cwd);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -46,8 +78,7 @@ export async function runCommand(
   args: string[],
   flags: RunCommandFlags,
 ): Promise<number> {
-  const config = configForRun(flags, io.cwd);
-  let program: { code: string; filename: string };
+  let program: Program;
   if (file === "-") {
     if (flags.stdin)
       throw new UsageError("--stdin cannot be used when the program itself is read from stdin (-)");
@@ -55,6 +86,7 @@ export async function runCommand(
   } else {
     program = readProgram(io, file);
   }
+  const config = configFor(flags, io.cwd, program.artifact);
   let stdin: Uint8Array | undefined;
   if (flags.stdinFile !== undefined) {
     try {
@@ -72,10 +104,17 @@ export async function runCommand(
     if (value !== undefined) env[name] = value;
   }
 
-  const sandbox = await createSandbox({ config });
+  const { configureWorkerPool, createSandbox, shutdownWorkers } =
+    await import("@airlock/wasm-host");
+  // One process, one program: one worker is enough (a second would only compete for the CPU).
+  configureWorkerPool({ size: 1 });
+  const frozen = program.artifact ? frozenLinkOf(program.artifact) : undefined;
+  const sandbox = await createSandbox({ config, ...(frozen ? { frozen } : {}) });
   try {
     const result = await sandbox.run(program.code, {
       filename: program.filename,
+      // A bundle is one ES module.
+      ...(program.artifact ? { type: "module" as const } : {}),
       args,
       env,
       ...(stdin ? { stdin } : {}),

@@ -11,6 +11,7 @@ import { installCore } from "./core.js";
 import { installInspect } from "./inspect.js";
 import { installLoop } from "./loop.js";
 import { installProcess } from "./process.js";
+import { installRequire, nodeInternalsSource } from "./node/index.js";
 
 export type GuestModule = (
   globalThis: object,
@@ -23,6 +24,7 @@ export const GUEST_MODULES: GuestModule[] = [
   installLoop,
   installConsole,
   installProcess,
+  installRequire,
 ];
 
 /**
@@ -34,6 +36,7 @@ export function buildPrelude(modules: readonly GuestModule[] = GUEST_MODULES): s
   return `(function airlockPrelude(raw) {
   "use strict";
   const internals = {};
+  ${nodeInternalsSource(compact)}
   const host = (${compact(installCore.toString())})(globalThis, raw, internals);
   ${parts.join("\n  ")}
   return internals;

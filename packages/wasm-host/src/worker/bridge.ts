@@ -8,6 +8,7 @@ import type {
   QuickJSContext,
   QuickJSDeferredPromise,
   QuickJSHandle,
+  VmFunctionImplementation,
 } from "quickjs-emscripten-core";
 import { GuestError } from "./ops/types.js";
 import type { Op, OpContext } from "./ops/types.js";
@@ -22,11 +23,34 @@ export interface BridgeRun extends OpContext {
 
 export const hostNow = (): number => performance.timeOrigin + performance.now();
 
+/** One host function of the bridge: its property name on `raw` and its implementation. */
+export type BridgeFunction = [name: string, fn: VmFunctionImplementation<QuickJSHandle>];
+
+/**
+ * The raw bridge object handed to the prelude. Its functions are registered with the runtime in
+ * the order of {@link bridgeFunctions}: a restored snapshot re-registers them in that same order
+ * so the host-reference ids stored in the snapshot's function objects still match.
+ */
 export function createBridge(
   ctx: QuickJSContext,
   ops: ReadonlyMap<string, Op>,
   current: () => BridgeRun | null,
 ): QuickJSHandle {
+  const raw = ctx.newObject();
+  for (const [name, fn] of bridgeFunctions(ctx, ops, current)) {
+    const handle = ctx.newFunction(name, fn);
+    ctx.setProp(raw, name, handle);
+    handle.dispose();
+  }
+  return raw;
+}
+
+/** The bridge's host functions bound to `ctx`, in registration order. */
+export function bridgeFunctions(
+  ctx: QuickJSContext,
+  ops: ReadonlyMap<string, Op>,
+  current: () => BridgeRun | null,
+): BridgeFunction[] {
   const encode = (value: unknown): QuickJSHandle | undefined => {
     if (value === undefined) return undefined;
     if (value instanceof Uint8Array) {
@@ -43,6 +67,11 @@ export function createBridge(
       const code = ctx.newString(err.code);
       ctx.setProp(handle, "code", code);
       code.dispose();
+      for (const [key, value] of Object.entries(err.data ?? {})) {
+        const v = typeof value === "number" ? ctx.newNumber(value) : ctx.newString(value);
+        ctx.setProp(handle, key, v);
+        v.dispose();
+      }
     }
     return handle;
   };
@@ -62,108 +91,92 @@ export function createBridge(
     return { name, args: Array.isArray(args) ? args : [], bytes };
   };
 
-  const raw = ctx.newObject();
-  const define = (name: string, fn: QuickJSHandle) => {
-    ctx.setProp(raw, name, fn);
-    fn.dispose();
+  const fns: BridgeFunction[] = [];
+  const define = (name: string, fn: VmFunctionImplementation<QuickJSHandle>) => {
+    fns.push([name, fn]);
   };
 
-  define(
-    "call",
-    ctx.newFunction("call", (opH, argsH, bytesH) => {
-      const run = current();
-      if (run === null) return { error: errorHandle(new Error("no run is active")) };
-      const { name, args, bytes } = decodeCall(opH, argsH, bytesH);
-      const op = ops.get(name);
-      if (op === undefined || op.kind !== "sync") {
-        return {
-          error: errorHandle(new GuestError("ERR_UNKNOWN_OP", `unknown sync op "${name}"`)),
-        };
-      }
-      try {
-        return encode(op.run(args, bytes, run));
-      } catch (err) {
-        return { error: errorHandle(err) };
-      }
-    }),
-  );
-
-  define(
-    "callAsync",
-    ctx.newFunction("callAsync", (opH, argsH, bytesH) => {
-      const run = current();
-      if (run === null) return { error: errorHandle(new Error("no run is active")) };
-      const { name, args, bytes } = decodeCall(opH, argsH, bytesH);
-      const op = ops.get(name);
-      if (op === undefined || op.kind !== "async") {
-        return {
-          error: errorHandle(new GuestError("ERR_UNKNOWN_OP", `unknown async op "${name}"`)),
-        };
-      }
-      const deferred = ctx.newPromise();
-      run.pending.add(deferred);
-      const settle = (ok: boolean, value: unknown) => {
-        // The run may have ended (and the context been disposed) before the op finished.
-        if (!run.pending.delete(deferred)) return;
-        let handle: QuickJSHandle | undefined;
-        try {
-          handle = ok ? encode(value) : errorHandle(value);
-          if (ok) deferred.resolve(handle);
-          else deferred.reject(handle);
-        } finally {
-          handle?.dispose();
-          deferred.dispose();
-          run.wake();
-        }
+  define("call", (opH, argsH, bytesH) => {
+    const run = current();
+    if (run === null) return { error: errorHandle(new Error("no run is active")) };
+    const { name, args, bytes } = decodeCall(opH, argsH, bytesH);
+    const op = ops.get(name);
+    if (op === undefined || op.kind !== "sync") {
+      return {
+        error: errorHandle(new GuestError("ERR_UNKNOWN_OP", `unknown sync op "${name}"`)),
       };
-      let started: Promise<unknown>;
+    }
+    try {
+      return encode(op.run(args, bytes, run));
+    } catch (err) {
+      return { error: errorHandle(err) };
+    }
+  });
+
+  define("callAsync", (opH, argsH, bytesH) => {
+    const run = current();
+    if (run === null) return { error: errorHandle(new Error("no run is active")) };
+    const { name, args, bytes } = decodeCall(opH, argsH, bytesH);
+    const op = ops.get(name);
+    if (op === undefined || op.kind !== "async") {
+      return {
+        error: errorHandle(new GuestError("ERR_UNKNOWN_OP", `unknown async op "${name}"`)),
+      };
+    }
+    const deferred = ctx.newPromise();
+    run.pending.add(deferred);
+    const settle = (ok: boolean, value: unknown) => {
+      // The run may have ended (and the context been disposed) before the op finished.
+      if (!run.pending.delete(deferred)) return;
+      let handle: QuickJSHandle | undefined;
       try {
-        started = op.run(args, bytes, run);
-      } catch (err) {
-        started = Promise.reject(err);
+        handle = ok ? encode(value) : errorHandle(value);
+        if (ok) deferred.resolve(handle);
+        else deferred.reject(handle);
+      } finally {
+        handle?.dispose();
+        deferred.dispose();
+        run.wake();
       }
-      started.then(
-        (v) => settle(true, v),
-        (e: unknown) => settle(false, e),
-      );
-      // The bridge disposes the returned handle after duplicating it; `deferred` keeps its resolvers.
-      return deferred.handle;
-    }),
-  );
+    };
+    let started: Promise<unknown>;
+    try {
+      started = op.run(args, bytes, run);
+    } catch (err) {
+      started = Promise.reject(err);
+    }
+    started.then(
+      (v) => settle(true, v),
+      (e: unknown) => settle(false, e),
+    );
+    // The bridge disposes the returned handle after duplicating it; `deferred` keeps its resolvers.
+    return deferred.handle;
+  });
 
-  define(
-    "write",
-    ctx.newFunction("write", (fdH, textH, jsonH) => {
-      const run = current();
-      if (run === null) return ctx.false;
-      const fd = ctx.getNumber(fdH) === 2 ? 2 : 1;
-      const raw = ctx.getString(textH);
-      const text =
-        jsonH !== undefined && ctx.dump(jsonH) === true ? (JSON.parse(raw) as string) : raw;
-      return run.write(fd, text) ? ctx.true : ctx.false;
-    }),
-  );
+  define("write", (fdH, textH, jsonH) => {
+    const run = current();
+    if (run === null) return ctx.false;
+    const fd = ctx.getNumber(fdH) === 2 ? 2 : 1;
+    const raw = ctx.getString(textH);
+    const text =
+      jsonH !== undefined && ctx.dump(jsonH) === true ? (JSON.parse(raw) as string) : raw;
+    return run.write(fd, text) ? ctx.true : ctx.false;
+  });
 
-  define(
-    "now",
-    ctx.newFunction("now", () => ctx.newNumber(hostNow())),
-  );
+  define("now", () => ctx.newNumber(hostNow()));
 
-  define(
-    "promiseState",
-    ctx.newFunction("promiseState", (pH) => {
-      const state = ctx.getPromiseState(pH);
-      const arr = ctx.newArray();
-      const tag = ctx.newString(state.type);
-      ctx.setProp(arr, 0, tag);
-      tag.dispose();
-      if (state.type === "fulfilled" || state.type === "rejected") {
-        const value = state.type === "fulfilled" ? state.value : state.error;
-        ctx.setProp(arr, 1, value);
-        if (value !== pH && value.alive) value.dispose();
-      }
-      return arr;
-    }),
-  );
-  return raw;
+  define("promiseState", (pH) => {
+    const state = ctx.getPromiseState(pH);
+    const arr = ctx.newArray();
+    const tag = ctx.newString(state.type);
+    ctx.setProp(arr, 0, tag);
+    tag.dispose();
+    if (state.type === "fulfilled" || state.type === "rejected") {
+      const value = state.type === "fulfilled" ? state.value : state.error;
+      ctx.setProp(arr, 1, value);
+      if (value !== pH && value.alive) value.dispose();
+    }
+    return arr;
+  });
+  return fns;
 }

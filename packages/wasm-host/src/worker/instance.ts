@@ -1,28 +1,24 @@
 /**
  * One QuickJS-NG wasm instance with a runtime, a context and the prelude evaluated: ready to
  * run code. Each has its own `WebAssembly.Memory` whose `maximum` is the run's page limit.
+ * Instances come from a per-worker {@link InstanceFactory}: restored from a snapshot of one
+ * initialised template (see snapshot.ts) or, if no snapshot could be taken, initialised afresh.
  */
-import * as variantModule from "@jitl/quickjs-ng-wasmfile-release-sync";
-import {
-  newQuickJSWASMModuleFromVariant,
-  newVariant,
-  type QuickJSContext,
-  type QuickJSHandle,
-  type QuickJSRuntime,
-  type QuickJSSyncVariant,
-} from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import { buildPrelude } from "../guest/prelude.js";
-import { MIN_MEMORY_PAGES } from "../limits.js";
-import { createBridge, type BridgeRun } from "./bridge.js";
+import { DEFAULT_LIMITS } from "../limits.js";
+import { bridgeFunctions, createBridge, type BridgeRun } from "./bridge.js";
 import { OPS, type Op } from "./ops/index.js";
+import { Engine, Snapshot, debug, runtimeMallocSize, type EngineState } from "./snapshot.js";
+import { loadSnapshot, saveSnapshot, snapshotKey } from "./snapshot-cache.js";
 
 const PRELUDE = buildPrelude();
 
-// The variant package is CommonJS-typed but loads as ESM here; accept either shape of default.
-const ns = variantModule as unknown as {
-  default: QuickJSSyncVariant | { default: QuickJSSyncVariant };
-};
-const variant: QuickJSSyncVariant = "type" in ns.default ? ns.default : ns.default.default;
+/** Swaps the prelude source or op table (tests, and future capability sets). */
+export interface InstanceSetup {
+  prelude?: string;
+  ops?: ReadonlyMap<string, Op>;
+}
 
 /** Handles of the guest functions the host drives. Owned by the instance. */
 export interface GuestApi {
@@ -38,72 +34,92 @@ export interface GuestApi {
   emitExit: QuickJSHandle;
 }
 
+const API_NAMES = [
+  "state",
+  "runTimer",
+  "runImmediate",
+  "runTicks",
+  "takeUnhandled",
+  "reset",
+  "setRunInfo",
+  "report",
+  "exitCode",
+  "emitExit",
+] as const satisfies readonly (keyof GuestApi)[];
+
 export class Instance {
   current: BridgeRun | null = null;
   /** Set when the engine aborted or a handle leaked: never run this instance again. */
   broken = false;
   private disposed = false;
   private constructor(
-    readonly memory: WebAssembly.Memory,
-    readonly pages: number,
+    readonly engine: Engine,
     readonly stackBytes: number,
     readonly rt: QuickJSRuntime,
     readonly ctx: QuickJSContext,
     readonly api: GuestApi,
+    /** The snapshot it was restored from (null: initialised afresh). */
+    readonly snapshot: Snapshot | null,
   ) {}
 
+  private growFailuresAtStart = 0;
+
+  /** Called as a run starts: memory state is judged per run. */
+  beginRun(): void {
+    this.growFailuresAtStart = this.engine.growFailures;
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.engine.memory;
+  }
+
+  get pages(): number {
+    return this.engine.pages;
+  }
+
   /**
-   * `extra` swaps the prelude source or op table (tests, and future capability sets);
-   * by default every instance gets `buildPrelude()` and `OPS`.
+   * True when the engine reports its heap at `heapBytes` (within `slack`) or its wasm memory at
+   * its maximum: how an allocation failure is recognised when the thrown value says nothing
+   * (the engine throws `null` when it cannot even allocate its "out of memory" error).
    */
+  memoryExhausted(heapBytes: number, slack = 64 * 1024): boolean {
+    const max = this.engine.pages * 65536;
+    if (this.engine.growFailures > this.growFailuresAtStart) return true;
+    if (this.engine.memory.buffer.byteLength + slack >= max) return true;
+    const used = runtimeMallocSize(this.engine, this.rt, heapBytes);
+    return used !== undefined && used + slack >= heapBytes;
+  }
+
+  /** Initialises a new instance: new engine, runtime, context, prelude evaluated. */
   static async create(
     wasmModule: WebAssembly.Module,
+    wasmHash: string,
     pages: number,
     stackBytes: number,
-    extra: { prelude?: string; ops?: ReadonlyMap<string, Op> } = {},
+    setup: InstanceSetup = {},
   ): Promise<Instance> {
-    const memory = new WebAssembly.Memory({ initial: MIN_MEMORY_PAGES, maximum: pages });
-    const mod = await newQuickJSWASMModuleFromVariant(
-      newVariant(variant, { wasmModule, wasmMemory: memory }),
-    );
-    const rt = mod.newRuntime();
-    rt.setMaxStackSize(stackBytes);
-    const ctx = rt.newContext();
+    const engine = await Engine.create(wasmModule, wasmHash, pages);
     let self: Instance | null = null;
-    const raw = createBridge(ctx, extra.ops ?? OPS, () => self?.current ?? null);
-    let internals: QuickJSHandle | undefined;
-    try {
-      const fn = ctx.unwrapResult(ctx.evalCode(extra.prelude ?? PRELUDE, "airlock:prelude.js"));
-      try {
-        internals = ctx.unwrapResult(ctx.callFunction(fn, ctx.undefined, raw));
-      } finally {
-        fn.dispose();
-      }
-      const loop = ctx.getProp(internals, "loop");
-      const get = (from: QuickJSHandle, name: string) => ctx.getProp(from, name);
-      const api: GuestApi = {
-        state: get(loop, "state"),
-        runTimer: get(loop, "runTimer"),
-        runImmediate: get(loop, "runImmediate"),
-        runTicks: get(loop, "runTicks"),
-        takeUnhandled: get(loop, "takeUnhandled"),
-        reset: get(loop, "reset"),
-        setRunInfo: get(internals, "setRunInfo"),
-        report: get(internals, "report"),
-        exitCode: get(internals, "exitCode"),
-        emitExit: get(internals, "emitExit"),
-      };
-      loop.dispose();
-      self = new Instance(memory, pages, stackBytes, rt, ctx, api);
-      return self;
-    } catch (err) {
-      ctx.dispose();
-      rt.dispose();
-      throw err;
-    } finally {
-      internals?.dispose();
-      raw.dispose();
-    }
+    const state = initialise(engine, stackBytes, setup, () => self?.current ?? null);
+    self = new Instance(engine, stackBytes, state.rt, state.ctx, apiOf(state), null);
+    return self;
+  }
+
+  /** Builds an instance around an engine holding `snapshot`'s state (fresh or reset). */
+  static restore(
+    snapshot: Snapshot,
+    engine: Engine,
+    stackBytes: number,
+    setup: InstanceSetup = {},
+  ): Instance {
+    let self: Instance | null = null;
+    const current = () => self?.current ?? null;
+    const state = snapshot.attach(engine, {
+      hostFunctions: (ctx) => bridgeFunctions(ctx, setup.ops ?? OPS, current).map(([, fn]) => fn),
+    });
+    state.rt.setMaxStackSize(stackBytes);
+    self = new Instance(engine, stackBytes, state.rt, state.ctx, apiOf(state), snapshot);
+    return self;
   }
 
   /** Dispose handles, context and runtime, newest first. Safe to call twice. */
@@ -121,33 +137,208 @@ export class Instance {
   }
 }
 
+function apiOf(state: EngineState): GuestApi {
+  const api = {} as GuestApi;
+  for (const name of API_NAMES) {
+    const h = state.handles[name];
+    if (h === undefined) throw new Error(`guest API handle ${name} missing`);
+    api[name] = h;
+  }
+  return api;
+}
+
+/** Runtime + context + prelude in a fresh engine; only the guest API handles stay alive. */
+function initialise(
+  engine: Engine,
+  stackBytes: number,
+  setup: InstanceSetup,
+  current: () => BridgeRun | null,
+): EngineState {
+  const rt = engine.mod.newRuntime();
+  rt.setMaxStackSize(stackBytes);
+  const ctx = rt.newContext();
+  const raw = createBridge(ctx, setup.ops ?? OPS, current);
+  let internals: QuickJSHandle | undefined;
+  try {
+    const fn = ctx.unwrapResult(ctx.evalCode(setup.prelude ?? PRELUDE, "airlock:prelude.js"));
+    try {
+      internals = ctx.unwrapResult(ctx.callFunction(fn, ctx.undefined, raw));
+    } finally {
+      fn.dispose();
+    }
+    const loop = ctx.getProp(internals, "loop");
+    const handles: Record<string, QuickJSHandle> = {};
+    for (const name of API_NAMES) {
+      const from = ["setRunInfo", "report", "exitCode", "emitExit"].includes(name)
+        ? internals
+        : loop;
+      handles[name] = ctx.getProp(from, name);
+    }
+    loop.dispose();
+    return { rt, ctx, handles };
+  } catch (err) {
+    ctx.dispose();
+    rt.dispose();
+    throw err;
+  } finally {
+    internals?.dispose();
+    raw.dispose();
+  }
+}
+
+/** Ready instances kept per page limit while a snapshot is available (one without). */
+const READY_PER_KEY = 3;
+/** Page limits with ready instances kept at once; the least recently wanted is dropped. */
+const MAX_KEYS = 3;
+
 /**
- * Makes instances, keeping one ready ("warm spare") for the next run so the first-eval
- * latency is paid while the worker is idle. A spare is never reused after a run.
+ * Makes instances for one worker. The first use initialises a template, snapshots it and keeps
+ * a few restored instances ready per page limit; used instances are reset to the snapshot and
+ * put back (recycling their memory: discarded wasm memories are what makes the latency tail).
+ * Refilling happens one instance per event-loop turn and pauses while a run executes.
  */
 export class InstanceFactory {
-  private spare: { key: string; instance: Promise<Instance> } | null = null;
-  constructor(private readonly wasmModule: WebAssembly.Module) {}
+  /** True while a run executes: refills wait, so they never delay a run. */
+  busy = false;
+  private snapshot: Snapshot | null | undefined;
+  private snapshotting: Promise<void> | null = null;
+  private readonly ready = new Map<number, Instance[]>();
+  private readonly used: Instance[] = [];
+  private refill: NodeJS.Immediate | null = null;
+  private target = READY_PER_KEY;
 
-  take(pages: number, stackBytes: number): Promise<Instance> {
-    const key = `${pages}:${stackBytes}`;
-    const spare = this.spare;
-    this.spare = null;
-    if (spare !== null) {
-      if (spare.key === key)
-        return spare.instance.catch(() => Instance.create(this.wasmModule, pages, stackBytes));
-      void spare.instance.then(
-        (i) => i.dispose(),
-        () => undefined,
-      );
-    }
-    return Instance.create(this.wasmModule, pages, stackBytes);
+  constructor(
+    private readonly wasmModule: WebAssembly.Module,
+    private readonly wasmHash: string,
+    private readonly setup: InstanceSetup = {},
+    /** Directory of the on-disk snapshot cache; null: none (see snapshot-cache.ts). */
+    private readonly cacheDir: string | null = null,
+  ) {}
+
+  private get cacheKey(): string {
+    const names = bridgeFunctions(null as never, this.setup.ops ?? OPS, () => null).map(([n]) => n);
+    return snapshotKey(this.wasmHash, this.setup.prelude ?? PRELUDE, names);
   }
 
-  warm(pages: number, stackBytes: number): void {
-    if (this.spare !== null) return;
-    const instance = Instance.create(this.wasmModule, pages, stackBytes);
-    instance.catch(() => undefined);
-    this.spare = { key: `${pages}:${stackBytes}`, instance };
+  /** Adopts the on-disk snapshot if there is a valid one (fast, synchronous); true if so. */
+  loadCached(): boolean {
+    if (this.snapshot !== undefined || this.cacheDir === null) return this.snapshot != null;
+    const snap = loadSnapshot(this.cacheDir, this.cacheKey, this.wasmHash);
+    if (snap !== null) this.snapshot = snap;
+    return snap !== null;
+  }
+
+  /** The snapshot, once taken (null: not possible, every instance is initialised afresh). */
+  get current(): Snapshot | null | undefined {
+    return this.snapshot;
+  }
+
+  /** A ready instance if one is waiting; otherwise restores (or, with no snapshot yet, creates) one. */
+  async take(pages: number, stackBytes: number): Promise<Instance> {
+    const inst = this.ready.get(pages)?.shift();
+    return inst ?? this.make(pages, stackBytes);
+  }
+
+  /** Hands back an instance whose run kept no state: it is reset for reuse or dropped. */
+  release(inst: Instance): void {
+    if (inst.snapshot === null || inst.broken) {
+      if (inst.snapshot === null) inst.dispose();
+      return; // a restored instance needs no freeing: its whole memory goes with it
+    }
+    if (this.used.length < READY_PER_KEY * MAX_KEYS) this.used.push(inst);
+    this.schedule();
+  }
+
+  /**
+   * Keep instances ready for runs with this page limit (starts the snapshot if needed); `count`
+   * caps how many (default: the full number).
+   */
+  warm(pages: number, count = READY_PER_KEY): void {
+    this.target = Math.max(1, Math.min(READY_PER_KEY, count));
+    if (!this.ready.has(pages)) this.ready.set(pages, []);
+    else {
+      // Most recently wanted last.
+      const list = this.ready.get(pages)!;
+      this.ready.delete(pages);
+      this.ready.set(pages, list);
+    }
+    while (this.ready.size > MAX_KEYS) this.ready.delete(this.ready.keys().next().value!);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.refill ??= setImmediate(() => {
+      this.refill = null;
+      void this.step().then(
+        (more) => {
+          if (more) this.schedule();
+        },
+        (err: unknown) => debug("refill failed: %s", (err as Error).message),
+      );
+    });
+  }
+
+  /** One unit of background work; true if there may be more. */
+  private async step(): Promise<boolean> {
+    if (this.busy) return false; // the run's end schedules us again
+    if (this.snapshot === undefined) {
+      await this.takeSnapshot();
+      return true;
+    }
+    const snap = this.snapshot;
+    const limit = snap === null ? 1 : this.target;
+    const used = this.used.shift();
+    if (used !== undefined) {
+      const list = this.ready.get(used.pages);
+      if (snap !== null && list !== undefined && list.length < limit) {
+        if (snap.reset(used.engine)) {
+          list.push(Instance.restore(snap, used.engine, used.stackBytes, this.setup));
+        } else debug("used instance not reusable (stack not at rest or heap grew); dropped");
+      }
+      return true;
+    }
+    for (const [pages, list] of [...this.ready].reverse()) {
+      if (list.length < limit) {
+        const inst = await this.make(pages, DEFAULT_LIMITS.stackBytes);
+        if (this.ready.get(pages) === list) list.push(inst);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private takeSnapshot(): Promise<void> {
+    this.snapshotting ??= (async () => {
+      if (this.loadCached()) return;
+      const engine = await Engine.create(
+        this.wasmModule,
+        this.wasmHash,
+        DEFAULT_LIMITS.maxMemoryPages,
+      );
+      try {
+        const template = initialise(engine, DEFAULT_LIMITS.stackBytes, this.setup, () => null);
+        this.snapshot = Snapshot.take(engine, template);
+        if (this.snapshot !== null && this.cacheDir !== null) {
+          saveSnapshot(this.cacheDir, this.cacheKey, this.snapshot);
+        }
+      } catch (err) {
+        debug("template failed, no snapshot: %s", (err as Error).message);
+        this.snapshot = null;
+      }
+    })();
+    return this.snapshotting;
+  }
+
+  private async make(pages: number, stackBytes: number): Promise<Instance> {
+    // With a disk cache, the first snapshot is worth taking now: later processes load it.
+    if (this.snapshot === undefined && this.cacheDir !== null) await this.takeSnapshot();
+    const snap = this.snapshot;
+    if (snap === undefined || snap === null) {
+      // No snapshot yet (first run of a worker: initialising afresh is as fast as a template).
+      return Instance.create(this.wasmModule, this.wasmHash, pages, stackBytes, this.setup);
+    }
+    debug("restoring into a new engine (%d pages)", pages);
+    const engine = await snap.freshEngine(this.wasmModule, pages);
+    return Instance.restore(snap, engine, stackBytes, this.setup);
   }
 }

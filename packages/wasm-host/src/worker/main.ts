@@ -1,23 +1,29 @@
 /**
- * Worker entry. Receives the compiled engine module and a shared control block in
- * `workerData`, runs one request at a time, and keeps a warm instance for the next.
+ * Worker entry. Receives a shared control block in `workerData` and the compiled engine in its
+ * first message, runs one request at a time, and keeps restored instances ready for the next.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { FromWorker, RunRequest, ToWorker, WireChunk } from "../protocol.js";
 import { Instance, InstanceFactory } from "./instance.js";
 import { Run, executeRun } from "./run.js";
+import { debug } from "./snapshot.js";
 
 interface Init {
-  wasmModule: WebAssembly.Module;
   ctrl: SharedArrayBuffer;
   warmPages: number;
-  warmStackBytes: number;
+  /** On-disk snapshot cache directory, or null. */
+  snapshotCacheDir: string | null;
 }
 
+/** How long a new worker waits for a first run before it warms up in the background. */
+const STARTUP_IDLE_MS = 20;
 const init = workerData as Init;
 const port = parentPort!;
 const ctrl = new Int32Array(init.ctrl);
-const factory = new InstanceFactory(init.wasmModule);
+/** Set when the compiled engine arrives (compiled on the main thread while this worker boots). */
+let factory: InstanceFactory | null = null;
+/** Runs that arrived before the engine (not expected: the pool posts the engine first). */
+const early: RunRequest[] = [];
 /** keepState sessions: session id → its instance. */
 const sessions = new Map<number, Instance>();
 let current: Run | null = null;
@@ -28,14 +34,17 @@ async function handleRun(req: RunRequest): Promise<void> {
     post({ type: "out", id: req.id, chunks }),
   );
   current = run;
+  factory!.busy = true;
   let inst: Instance | undefined;
   try {
     inst = req.session === null ? undefined : sessions.get(req.session);
     if (inst !== undefined && (inst.broken || inst.pages !== req.limits.maxMemoryPages)) {
-      inst.dispose();
+      factory!.release(inst);
       inst = undefined;
     }
-    inst ??= await factory.take(req.limits.maxMemoryPages, req.limits.stackBytes);
+    const t0 = performance.now();
+    inst ??= await factory!.take(req.limits.maxMemoryPages, req.limits.stackBytes);
+    debug("run %d: instance in %s ms", req.id, (performance.now() - t0).toFixed(2));
     if (req.session !== null) sessions.set(req.session, inst);
     post({ type: "started", id: req.id });
     const outcome = await executeRun(inst, run);
@@ -56,18 +65,37 @@ async function handleRun(req: RunRequest): Promise<void> {
     });
   } finally {
     current = null;
+    factory!.busy = false;
     if (inst !== undefined && (req.session === null || inst.broken)) {
-      inst.dispose();
+      factory!.release(inst);
       if (req.session !== null) sessions.delete(req.session);
     }
-    factory.warm(req.limits.maxMemoryPages, req.limits.stackBytes);
+    factory!.warm(req.limits.maxMemoryPages);
   }
+}
+
+function onEngine(wasmModule: WebAssembly.Module, wasmHash: string): void {
+  factory = new InstanceFactory(wasmModule, wasmHash, {}, init.snapshotCacheDir);
+  // A snapshot cached on disk makes an instance cheap: prepare one now. The rest of the warm-up
+  // (template and snapshot if not cached, more ready instances) waits until the worker has been
+  // idle a moment: a one-shot run arriving right after start-up should not queue behind it.
+  if (factory.loadCached()) factory.warm(init.warmPages, 1);
+  setTimeout(() => {
+    if (current === null) factory?.warm(init.warmPages);
+  }, STARTUP_IDLE_MS).unref();
+  post({ type: "ready" });
+  debug("worker ready after %s ms", performance.now().toFixed(1));
+  for (const req of early.splice(0)) void handleRun(req);
 }
 
 port.on("message", (msg: ToWorker) => {
   switch (msg.type) {
+    case "engine":
+      onEngine(msg.wasmModule, msg.wasmHash);
+      break;
     case "run":
-      void handleRun(msg);
+      if (factory === null) early.push(msg);
+      else void handleRun(msg);
       break;
     case "abort":
       if (current?.runId === msg.id) current.halt("killed");
@@ -75,11 +103,8 @@ port.on("message", (msg: ToWorker) => {
     case "drop-session": {
       const inst = sessions.get(msg.session);
       sessions.delete(msg.session);
-      inst?.dispose();
+      if (inst !== undefined) factory?.release(inst);
       break;
     }
   }
 });
-
-factory.warm(init.warmPages, init.warmStackBytes);
-post({ type: "ready" });

@@ -8,6 +8,8 @@ import { EXIT_CODES } from "../limits.js";
 import type { RunRequest, WireChunk, WorkerOutcome } from "../protocol.js";
 import { hostNow, type BridgeRun } from "./bridge.js";
 import type { Instance } from "./instance.js";
+import { installModuleLoader } from "./modules.js";
+import { installFrozenGlobal } from "./ops/frozen.js";
 
 /**
  * quickjs-ng polls the interrupt handler about once per this many bytecode operations
@@ -32,6 +34,7 @@ export class Run implements BridgeRun {
   private chunks: WireChunk[] = [];
   private chunkBytes = 0;
   private waker: (() => void) | null = null;
+  private endHooks: (() => void)[] = [];
 
   constructor(
     readonly req: RunRequest,
@@ -59,6 +62,23 @@ export class Run implements BridgeRun {
     this.stop ??= reason;
     this.wake();
     return true;
+  }
+
+  onEnd(fn: () => void): void {
+    this.endHooks.push(fn);
+  }
+
+  /** Runs the end hooks (newest first); a failing hook does not stop the others. */
+  end(): void {
+    const hooks = this.endHooks.reverse();
+    this.endHooks = [];
+    for (const h of hooks) {
+      try {
+        h();
+      } catch {
+        // cleanup is best effort: the run is over either way
+      }
+    }
   }
 
   timeLeft(): number {
@@ -141,25 +161,31 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
   const { req } = run;
   const handles: QuickJSHandle[] = [];
   inst.current = run;
+  inst.beginRun();
   rt.setInterruptHandler(run.interrupt);
   rt.setMemoryLimit(req.limits.heapBytes);
   rt.setMaxStackSize(req.limits.stackBytes);
+  installModuleLoader(inst, run);
 
   /** Classifies an error that escaped the guest. Returns false (the run is over). */
   const uncaught = (errH: QuickJSHandle, rejection: boolean): false => {
     if (run.stop !== null) return false; // interrupted on purpose: the error is ours
     let described: { name?: string; message?: string } = {};
+    let d: unknown;
     try {
-      const d: unknown = ctx.dump(errH);
+      d = ctx.dump(errH);
       if (d !== null && typeof d === "object") described = d as typeof described;
       else described = { message: String(d) };
     } catch {
       described = { message: "out of memory" };
     }
-    if (
+    // When an allocation fails the engine throws InternalError("out of memory") or, if it
+    // cannot even allocate that error, `null`: classify by the runtime's memory state then.
+    const engineOom =
       /out of memory/i.test(String(described.message)) &&
-      (described.name ?? "InternalError") === "InternalError"
-    ) {
+      (described.name ?? "InternalError") === "InternalError";
+    const opaque = d === null || d === undefined || typeof d !== "object";
+    if (engineOom || (opaque && inst.memoryExhausted(req.limits.heapBytes))) {
       run.halt("oom");
       run.writeReport(`Uncaught InternalError: out of memory\n`);
       return false;
@@ -252,6 +278,7 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
     );
     handles.push(info);
     call(api.setRunInfo, info);
+    if (req.frozen !== undefined) installFrozenGlobal(ctx, req.frozen, run.interrupt);
 
     const evaluated = ctx.evalCode(
       req.code,
@@ -322,6 +349,9 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
       if (!ok) break;
     }
 
+    // Overran its deadline inside one long builtin (no interrupt poll there) and then finished
+    // before the main thread's backstop: still over its time limit.
+    if (run.stop === null && run.timeLeft() < 0) run.halt("timeout");
     if (run.stop === null && modulePromise !== undefined) {
       // Node: "Warning: Detected unsettled top-level await", exit code 13.
       run.writeReport(`Warning: Detected unsettled top-level await at ${req.filename}\n`);
@@ -353,6 +383,7 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
       run.writeReport(`airlock: the engine failed: ${(err as Error).message}\n`);
     }
   } finally {
+    run.end();
     for (const d of run.pending) d.dispose();
     run.pending.clear();
     for (const h of handles.reverse()) if (h.alive) h.dispose();

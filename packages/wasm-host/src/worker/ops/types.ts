@@ -1,5 +1,13 @@
+import type { RunRequest } from "../../protocol.js";
+
 /** What an op may see of the run that called it. Everything it returns is copied into the guest. */
 export interface OpContext {
+  /** The run's request: limits, env, capability grants. */
+  readonly req: RunRequest;
+  /** Milliseconds until the run's deadline. */
+  timeLeft(): number;
+  /** Called once when the run ends (abort fetches, kill children, close files). */
+  onEnd(fn: () => void): void;
   /** Id of the current run (unique per worker). */
   readonly runId: number;
   /** Ask the run to stop with this exit code (the guest is stopped at its next interrupt poll). */
@@ -27,6 +35,8 @@ export class GuestError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** Extra plain properties set on the guest's error (`errno`, `syscall`, `path`, …). */
+    readonly data?: Record<string, string | number>,
   ) {
     super(message);
     this.name = "Error";

@@ -1,0 +1,213 @@
+import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseDuration } from "../duration.js";
+import { CLI_EXIT, UsageError, type Io } from "../output.js";
+
+// Types come from the siblings' built declarations; the modules are loaded when a vm command
+// runs, so other commands never pay for QEMU support.
+type MicrovmModule = typeof import("../../../microvm/dist/index.js");
+type VfsModule = typeof import("../../../vfs/dist/index.js");
+type NetpolicyModule = typeof import("../../../netpolicy/dist/index.js");
+type TcpRule = import("../../../netpolicy/dist/index.js").TcpRule;
+
+/**
+ * Imports a workspace sibling by name, or from its folder in this checkout when this package's
+ * manifest does not list it (the CLI's package.json gains `@airlock/microvm` when the lead adds it).
+ */
+async function sibling<T>(name: string, folder: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch {
+    return (await import(new URL(`../../../${folder}/dist/index.js`, import.meta.url).href)) as T;
+  }
+}
+
+const load = async () => ({
+  microvm: await sibling<MicrovmModule>("@airlock/microvm", "microvm"),
+  vfs: await sibling<VfsModule>("@airlock/vfs", "vfs"),
+  netpolicy: await sibling<NetpolicyModule>("@airlock/netpolicy", "netpolicy"),
+});
+
+export interface VmRunFlags {
+  image?: string;
+  mount?: string[];
+  allowNet?: string[];
+  timeout?: string;
+  memory?: string;
+  cpus?: string;
+  stdin?: boolean;
+}
+
+/** `HOST_DIR:GUEST_DIR[:ro|:rw]`; read-only unless `:rw`. */
+export function parseMount(
+  spec: string,
+  cwd: string,
+): { host: string; guest: string; write: boolean } {
+  const parts = spec.split(":");
+  let mode = "ro";
+  if (parts.length === 3 && (parts[2] === "ro" || parts[2] === "rw")) mode = parts.pop()!;
+  if (parts.length !== 2 || !parts[0] || !parts[1]?.startsWith("/")) {
+    throw new UsageError(`--mount ${spec}: use HOST_DIR:/GUEST_DIR[:ro|:rw]`);
+  }
+  const host = resolve(cwd, parts[0]);
+  if (!existsSync(host) || !statSync(host).isDirectory()) {
+    throw new UsageError(`--mount ${spec}: ${host} is not a directory`);
+  }
+  return { host, guest: parts[1], write: mode === "rw" };
+}
+
+function parsePorts(text: string, rule: string): (number | [number, number])[] {
+  return text.split(",").map((p) => {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(p);
+    const lo = Number(m?.[1]);
+    const hi = m?.[2] === undefined ? lo : Number(m[2]);
+    if (!m || lo < 1 || hi > 65535 || hi < lo) {
+      throw new UsageError(`--allow-net ${rule}: ports are N, N-M or a comma list (1-65535)`);
+    }
+    return lo === hi ? lo : [lo, hi];
+  });
+}
+
+/** `HOST:PORT`, `CIDR:PORTS` or `public:PORTS` → a netpolicy TCP rule. */
+export function parseNetRule(rule: string, np: NetpolicyModule): TcpRule {
+  const i = rule.lastIndexOf(":");
+  if (i <= 0)
+    throw new UsageError(`--allow-net ${rule}: use HOST:PORT, CIDR:PORTS or public:PORTS`);
+  const target = rule.slice(0, i).replace(/^\[|\]$/g, "");
+  const ports = parsePorts(rule.slice(i + 1), rule);
+  if (target === "public") return np.acceptPublicInternet({ ports });
+  if (target.includes("/") || isIP(target)) {
+    return np.acceptTcp({
+      cidr: target.includes("/") ? target : `${target}/${isIP(target) === 6 ? 128 : 32}`,
+      ports,
+    });
+  }
+  return np.acceptHost({ host: target, ports });
+}
+
+function positive(
+  flag: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag}: give an integer from ${min} to ${max}`);
+  return n;
+}
+
+async function boot(io: Io, flags: VmRunFlags) {
+  const { microvm, vfs, netpolicy } = await load();
+  const mounts: Record<string, import("../../../vfs/dist/index.js").FileSystem> = {};
+  for (const spec of flags.mount ?? []) {
+    const m = parseMount(spec, io.cwd);
+    mounts[m.guest] = vfs.hostDir(m.host, { read: true, write: m.write });
+  }
+  const rules = (flags.allowNet ?? []).map((r) => parseNetRule(r, netpolicy));
+  const memoryMiB = positive("--memory", flags.memory, 64, 65536);
+  const cpus = positive("--cpus", flags.cpus, 1, 64);
+  return microvm.createMicroVm({
+    ...(flags.image ? { image: flags.image } : {}),
+    ...(memoryMiB || cpus
+      ? { resources: { ...(memoryMiB ? { memoryMiB } : {}), ...(cpus ? { cpus } : {}) } }
+      : {}),
+    ...(Object.keys(mounts).length ? { mounts } : {}),
+    ...(rules.length ? { network: { rules } } : {}),
+  });
+}
+
+/** Streams a guest process to this process's stdio; resolves to the exit code to return. */
+async function attach(
+  proc: import("../../../microvm/dist/index.js").VmProcess,
+  pipeStdin: boolean,
+): Promise<number> {
+  proc.stdout.on("data", (c: Buffer) => process.stdout.write(c));
+  proc.stderr.on("data", (c: Buffer) => process.stderr.write(c));
+  if (pipeStdin && proc.stdin) process.stdin.pipe(proc.stdin);
+  const status = await proc.exited;
+  if (pipeStdin) process.stdin.unpipe();
+  if (status.timedOut) {
+    process.stderr.write("airlock: the command timed out and was killed\n");
+    return 124;
+  }
+  if (status.signal) return 128 + (signalNumber(status.signal) ?? 9);
+  return status.exitCode ?? CLI_EXIT.failure;
+}
+
+function signalNumber(name: string): number | undefined {
+  const table: Record<string, number> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGSEGV: 11,
+    SIGPIPE: 13,
+    SIGTERM: 15,
+  };
+  return table[name];
+}
+
+/** `airlock vm run … -- cmd args…`: exit code is the command's (124 on timeout). */
+export async function vmRun(io: Io, argv: string[], flags: VmRunFlags): Promise<number> {
+  if (argv.length === 0)
+    throw new UsageError("airlock vm run: give the command after --, e.g. -- sh -c 'uname -a'");
+  const timeoutMs = flags.timeout ? parseDuration("--timeout", flags.timeout) : 0;
+  const vm = await boot(io, flags);
+  try {
+    const proc = vm.spawn({ argv, timeoutMs, stdin: flags.stdin ? "pipe" : "ignore" });
+    return await attach(proc, Boolean(flags.stdin));
+  } finally {
+    await vm.close();
+  }
+}
+
+/**
+ * `airlock vm shell`: the guest init has no pseudo-terminal support yet, so this is a line-mode
+ * shell (`sh -i` on pipes): commands run line by line, no job control or full-screen programs.
+ */
+export async function vmShell(io: Io, flags: VmRunFlags): Promise<number> {
+  const vm = await boot(io, flags);
+  try {
+    io.stderr("airlock: line-mode shell (no pty); exit or Ctrl-D to leave\n");
+    const proc = vm.spawn({
+      argv: ["sh", "-i"],
+      stdin: "pipe",
+      env: { PS1: "vm$ ", HOME: "/root", TERM: "dumb" },
+    });
+    return await attach(proc, true);
+  } finally {
+    await vm.close();
+  }
+}
+
+/** `airlock vm build-image [--full] [--packages a,b]`: runs the microVM artifact build. */
+export async function vmBuildImage(
+  io: Io,
+  flags: { full?: boolean; packages?: string },
+): Promise<number> {
+  const script = fileURLToPath(
+    new URL("../../../microvm/scripts/build-artifacts.sh", import.meta.url),
+  );
+  if (!existsSync(script))
+    throw new UsageError(`${script} not found: run this from an Airlock checkout`);
+  const args = [script, ...(flags.full ? ["--full"] : [])];
+  if (flags.packages !== undefined) {
+    if (!flags.full)
+      throw new UsageError("--packages needs --full (the small image is busybox only)");
+    if (!/^[a-z0-9][a-z0-9+.-]*(,[a-z0-9][a-z0-9+.-]*)*$/.test(flags.packages)) {
+      throw new UsageError("--packages: give Debian package names separated by commas");
+    }
+    args.push("--packages", flags.packages.split(",").join(" "));
+  }
+  const child = spawn("bash", args, { stdio: ["ignore", "inherit", "inherit"] });
+  const code = await new Promise<number>((done) =>
+    child.on("exit", (c) => done(c ?? CLI_EXIT.failure)),
+  );
+  if (code === 0) io.stderr("airlock: image ready\n");
+  return code;
+}

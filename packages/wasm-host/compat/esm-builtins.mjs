@@ -1,0 +1,13 @@
+import assert from "node:assert/strict";
+import fs, { readFileSync, writeFileSync } from "node:fs";
+import { join } from "path";
+import { EventEmitter } from "node:events";
+import { Buffer } from "node:buffer";
+import * as http from "node:http";
+writeFileSync(join("/tmp", `esm-${process.pid}.txt`), "esm");
+assert.equal(readFileSync(join("/tmp", `esm-${process.pid}.txt`), "utf8"), "esm");
+fs.unlinkSync(join("/tmp", `esm-${process.pid}.txt`));
+assert.equal(typeof EventEmitter, "function");
+assert.equal(Buffer.from("a").length, 1);
+assert.equal(typeof http.request, "function");
+console.log("esm ok");

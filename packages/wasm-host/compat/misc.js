@@ -1,0 +1,35 @@
+const assert = require("node:assert");
+const qs = require("node:querystring");
+assert.deepStrictEqual({ ...qs.parse("a=1&b=x%20y&a=2&c") }, { a: ["1", "2"], b: "x y", c: "" });
+assert.strictEqual(qs.stringify({ a: [1, 2], b: "x y", c: "" }), "a=1&a=2&b=x%20y&c=");
+const { StringDecoder } = require("node:string_decoder");
+const d = new StringDecoder("utf8");
+const euro = Buffer.from("€");
+assert.strictEqual(d.write(euro.subarray(0, 1)), "");
+assert.strictEqual(d.write(euro.subarray(1)), "€");
+assert.strictEqual(d.end(), "");
+const os = require("node:os");
+assert.strictEqual(os.EOL, "\n");
+assert.strictEqual(typeof os.tmpdir(), "string");
+assert.strictEqual(require("node:tty").isatty(1), false);
+assert.strictEqual(process.stdout.isTTY === true, false);
+assert.ok(Array.isArray(process.hrtime()));
+assert.strictEqual(typeof process.hrtime.bigint(), "bigint");
+assert.strictEqual(process.platform, "linux");
+assert.throws(() => require("definitely-not-a-module"), { code: "MODULE_NOT_FOUND" });
+for (const m of ["net", "http", "https", "dns", "vm", "worker_threads", "child_process"])
+  assert.strictEqual(typeof require(m), "object");
+assert.strictEqual(require("node:fs"), require("fs"));
+const { setTimeout: sleep } = require("node:timers/promises");
+const timers = require("node:timers");
+(async () => {
+  const t0 = Date.now();
+  assert.strictEqual(await sleep(5, "v"), "v");
+  assert.ok(Date.now() - t0 >= 4);
+  const ac = new AbortController();
+  const p = sleep(1000, null, { signal: ac.signal });
+  ac.abort();
+  await assert.rejects(p, { name: "AbortError" });
+  await new Promise((r) => timers.setImmediate(r));
+  console.log("misc ok");
+})();
