@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { aotBench } from "./aot.mjs";
 import { closeInProcess, rssPerLiveSandbox, sandboxLatency, snapshotCosts } from "./in-process.mjs";
 import { PROGRAMS, PROGRAMS_DIR, measure } from "./programs.mjs";
+import { serviceBench } from "./service.mjs";
 import { fmtMs, fmtRatio } from "./stats.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -48,6 +49,11 @@ const aot = only.length === 0 || only.includes("aot") ? aotBench(RUNS) : null;
 for (const line of aot?.lines ?? []) console.log(line);
 failures += aot?.failures ?? 0;
 
+// `pnpm bench service` runs only the service rows.
+const service = only.length === 0 || only.includes("service") ? await serviceBench() : null;
+for (const line of service?.lines ?? []) console.log(line);
+failures += service?.failures ?? 0;
+
 const latency = await sandboxLatency(Number(process.env.BENCH_SANDBOXES ?? 500));
 console.log(
   `new sandbox + hello (in-process): p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}`,
@@ -80,6 +86,7 @@ wall times scale with it).
 ${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${fmtRatio(r.ratio)} | ${r.check} |`).join("\n")}
 
 ${aot?.markdown ?? ""}
+${service?.markdown ?? ""}
 ## Per sandbox, in-process
 
 | measure | value | goal |
