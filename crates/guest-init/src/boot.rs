@@ -226,7 +226,9 @@ mod tests {
                 net: false
             }
         );
-        let m = BootOptions::from_cmdline("airlock.mount=/w@p0 airlock.mount=/w@p1 airlock.mount=/x/../y@p2 airlock.mount=/s@p3");
+        let m = BootOptions::from_cmdline(
+            "airlock.mount=/w@p0 airlock.mount=/w@p1 airlock.mount=/x/../y@p2 airlock.mount=/s@p3",
+        );
         let paths: Vec<_> = m.mounts.iter().map(|m| (m.guest_path.as_str(), m.port.as_str())).collect();
         assert_eq!(paths, [("/w", "p0"), ("/s", "p3")]);
         let long = "x".repeat(65);

@@ -31,8 +31,9 @@ impl MountSpec {
             && path.len() < 256
             && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
             && path.split('/').skip(1).all(|c| !c.is_empty() && c != "." && c != "..");
-        let port_ok =
-            !port.is_empty() && port.len() < 64 && port.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        let port_ok = !port.is_empty()
+            && port.len() < 64
+            && port.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         (path_ok && port_ok).then(|| MountSpec { guest_path: path.into(), port: port.into() })
     }
 }
@@ -120,7 +121,8 @@ mod tests {
             Some(MountSpec { guest_path: "/workspace".into(), port: "airlock.9p.0".into() })
         );
         assert_eq!(MountSpec::parse("/a/b-c_d.e@p").map(|m| m.guest_path), Some("/a/b-c_d.e".into()));
-        for bad in ["workspace@p", "/@p", "/a/../b@p", "/a//b@p", "/a/./b@p", "/a@", "/a", "/a b@p", "/a@p/q", "/a/@p"] {
+        for bad in ["workspace@p", "/@p", "/a/../b@p", "/a//b@p", "/a/./b@p", "/a@", "/a", "/a b@p", "/a@p/q", "/a/@p"]
+        {
             assert_eq!(MountSpec::parse(bad), None, "{bad}");
         }
     }

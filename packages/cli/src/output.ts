@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /** Exit codes of the CLI itself (the program's own code is passed through by `airlock run`). */
 export const CLI_EXIT = {

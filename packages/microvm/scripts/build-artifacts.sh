@@ -43,10 +43,15 @@ fi
 
 # Modules the init loads, in this order. crc32c_generic must precede libcrc32c (erofs needs it
 # and the guest has no modprobe to resolve the crypto alias). Each module costs boot time under
-# TCG: add 9pnet_virtio and 9p here when host directory mounts land.
+# TCG, so the 9P modules (host directory mounts) are a separate list the init loads only when the
+# host asks for a mount: the 9P fd transport (9pnet_fd, over a socketpair the init relays to a
+# virtio-serial port) and the filesystem (9p, with netfs/9pnet/fscache as dependencies).
 modules=(crc32c_generic virtio_mmio virtio_blk virtio_console libcrc32c erofs overlay)
+modules_9p=(9pnet_fd 9p)
+# The network device, loaded only when the host gives an egress policy.
+modules_net=(virtio_net)
 
-kdir="$out_root/kernel-$kernel_release-$(echo "${modules[*]}" | sha256sum | cut -c1-8)"
+kdir="$out_root/kernel-$kernel_release-$(echo "${modules[*]} / ${modules_9p[*]} / ${modules_net[*]}" | sha256sum | cut -c1-8)"
 if [ ! -f "$kdir/.done" ]; then
   echo "build-artifacts: fetching kernel $kernel_release" >&2
   tmp=$(mktemp -d)
@@ -64,15 +69,34 @@ if [ ! -f "$kdir/.done" ]; then
   cp "$tmp/x/boot/config-$kernel_release" "$kdir/config"
   depmod -b "$tmp/x" "$kernel_release"
   : >"$kdir/modules.order"
-  for m in "${modules[@]}"; do
+  : >"$kdir/modules-9p.order"
+  : >"$kdir/modules-net.order"
+  # Each list in dependency order; later lists leave out what an earlier one already loads.
+  for m in "${modules[@]}" / "${modules_9p[@]}" // "${modules_net[@]}"; do
+    if [ "$m" = // ]; then echo //; continue; fi
+    if [ "$m" = / ]; then echo /; continue; fi
     modprobe --show-depends -d "$tmp/x" -S "$kernel_release" "$m" | awk '$1 == "insmod" { print $2 }'
-  done | grep -v 'crc32c-intel' | awk '!seen[$0]++' | while read -r ko; do
-    cp "$ko" "$kdir/modules/"
-    echo "$(basename "$ko")" >>"$kdir/modules.order"
-  done
+  done | grep -v 'crc32c-intel' | awk '!seen[$0]++' | {
+    order="$kdir/modules.order"
+    while read -r ko; do
+      if [ "$ko" = / ]; then order="$kdir/modules-9p.order"; continue; fi
+      if [ "$ko" = // ]; then order="$kdir/modules-net.order"; continue; fi
+      cp "$ko" "$kdir/modules/"
+      echo "$(basename "$ko")" >>"$order"
+    done
+  }
   rm -rf "$tmp"
   trap - EXIT
   touch "$kdir/.done"
+fi
+
+# --- host-side forwarder QEMU runs per guest connection (egress) -------------------------------
+fwd_src="$here/../native/airlock-fwd.c"
+fwd="$out_root/bin/airlock-fwd-$(sha256sum "$fwd_src" | cut -c1-12)"
+if [ ! -x "$fwd" ]; then
+  mkdir -p "$out_root/bin"
+  gcc -O2 -Wall -Werror -o "$fwd.tmp" "$fwd_src" && mv "$fwd.tmp" "$fwd"
+  ln -sfn "$(basename "$fwd")" "$out_root/bin/airlock-fwd"
 fi
 
 # --- content hash of every input ---------------------------------------------------------------
@@ -112,6 +136,14 @@ while read -r ko; do
   cp "$kdir/modules/$ko" "$stage/lib/modules/"
   echo "/lib/modules/$ko" >>"$stage/etc/airlock/modules"
 done <"$kdir/modules.order"
+while read -r ko; do
+  cp "$kdir/modules/$ko" "$stage/lib/modules/"
+  echo "/lib/modules/$ko" >>"$stage/etc/airlock/modules.9p"
+done <"$kdir/modules-9p.order"
+while read -r ko; do
+  cp "$kdir/modules/$ko" "$stage/lib/modules/"
+  echo "/lib/modules/$ko" >>"$stage/etc/airlock/modules.net"
+done <"$kdir/modules-net.order"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible -R 0:0 >"$work/initrd.cpio")
 rm -rf "$stage"
 

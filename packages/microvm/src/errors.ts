@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /** The kernel, initramfs or root image is not built. */
 export class VmArtifactsMissingError extends AirlockError {

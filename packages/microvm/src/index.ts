@@ -1,5 +1,12 @@
 export { createMicroVm, MicroVm } from "./vm.js";
 export type { MicroVmOptions, ExecOptions, ExecResult } from "./vm.js";
+export { VmMounts } from "./mounts.js";
+export type { MountMap } from "./mounts.js";
+export type { NinePStats } from "./ninep/server.js";
+export { VmNetwork } from "./egress/network.js";
+export type { NetworkOptions, EgressEvent } from "./egress/network.js";
+export { HttpInterceptor } from "./egress/intercept.js";
+export type { InterceptedRequest, RequestHook, CheckedDestination } from "./egress/intercept.js";
 export { createVmSnapshot, VmSnapshot } from "./snapshot.js";
 export type { SnapshotOptions } from "./snapshot.js";
 export type { SpawnOptions, VmProcess, ExitStatus } from "./process.js";

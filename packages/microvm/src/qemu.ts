@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import type { VmImage } from "./artifacts.js";
+import type { MountPort } from "./mounts.js";
 
 export type Accel = "kvm" | "tcg";
 
@@ -24,6 +25,10 @@ export interface QemuSpec {
   qmpSocket?: string;
   /** Start paused, waiting for `migrate-incoming` (restore). */
   incoming?: boolean;
+  /** 9P mounts: one virtio-serial port each, named on the kernel command line. */
+  mounts?: readonly MountPort[];
+  /** Egress: user networking with `restrict=on`, reachable only through these `guestfwd` entries. */
+  guestForwards?: readonly string[];
 }
 
 let tscKhz: number | undefined;
@@ -61,6 +66,8 @@ export function kernelCommandLine(spec: QemuSpec): string {
     `airlock.hostname=${spec.hostname}`,
     `airlock.ctl=${CONTROL_PORT}`,
     ...(spec.writableRoot ? ["airlock.overlay=1"] : []),
+    ...(spec.mounts ?? []).map((m) => `airlock.mount=${m.guestPath}@${m.port}`),
+    ...(spec.guestForwards ? ["airlock.net=1"] : []),
     ...spec.extraKernelArgs,
   ].join(" ");
 }
@@ -108,6 +115,25 @@ export function qemuArgs(spec: QemuSpec): string[] {
     `socket,id=ctl,path=${spec.controlSocket}`,
     "-device",
     `virtserialport,chardev=ctl,name=${CONTROL_PORT}`,
+    ...(spec.mounts ?? []).flatMap((m, i) => [
+      "-chardev",
+      `socket,id=p9_${i},path=${m.socket}`,
+      "-device",
+      `virtserialport,chardev=p9_${i},name=${m.port}`,
+    ]),
+    ...(spec.guestForwards
+      ? [
+          "-netdev",
+          [
+            // slirp's own resolver moves aside (and is unreachable under restrict=on): 10.0.2.3 is the
+            // host responder's forward.
+            "user,id=egress,restrict=on,ipv6=off,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.99",
+            ...spec.guestForwards.map((f) => `guestfwd=${f.replaceAll(",", ",,")}`),
+          ].join(","),
+          "-device",
+          "virtio-net-device,netdev=egress",
+        ]
+      : []),
   ];
 }
 

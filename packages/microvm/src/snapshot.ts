@@ -1,3 +1,4 @@
+import { VmOptionsError } from "./errors.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,7 +19,10 @@ const SHM = "/dev/shm";
 const IGNORE_SHARED = { capabilities: [{ capability: "x-ignore-shared", state: true }] };
 
 /** Options for a snapshot: those of {@link createMicroVm} that shape the booted guest. */
-export type SnapshotOptions = Omit<MicroVmOptions, "hostname" | "extraKernelArgs"> & {
+export type SnapshotOptions = Omit<
+  MicroVmOptions,
+  "hostname" | "extraKernelArgs" | "mounts" | "network"
+> & {
   /** Hostname of every VM restored from this snapshot; default `airlock`. */
   hostname?: string;
 };
@@ -30,6 +34,11 @@ export type SnapshotOptions = Omit<MicroVmOptions, "hostname" | "extraKernelArgs
  * writes, and each one resets its clock and reseeds its RNG on connect.
  */
 export async function createVmSnapshot(options: SnapshotOptions = {}): Promise<VmSnapshot> {
+  for (const field of ["mounts", "network"] as const) {
+    if (field in options) {
+      throw new VmOptionsError(field, `snapshots cannot carry ${field} yet: use createMicroVm`);
+    }
+  }
   const config = await prepareLaunch({ ...options, hostname: options.hostname ?? "airlock" });
   const dir = await mkdtemp(join(tmpdir(), "airlock-snap-"));
   const ramFile = join(SHM, `airlock-snap-${randomBytes(6).toString("hex")}.ram`);

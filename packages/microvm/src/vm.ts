@@ -21,6 +21,10 @@ import {
 import { spawnOnChannel, type ExitStatus, type SpawnOptions, type VmProcess } from "./process.js";
 import { QEMU_BINARY, TailBuffer, launchQemu, qemuArgs, type Accel } from "./qemu.js";
 import { Qmp } from "./qmp.js";
+import type { FileSystem } from "@airlock/vfs";
+import { VmMounts, mountPorts, validateMounts, type MountMap } from "./mounts.js";
+import { EgressPlan, VmNetwork, forwarderPath, type NetworkOptions } from "./egress/network.js";
+import type { HttpInterceptor } from "./egress/intercept.js";
 
 /** How to build a microVM. Defaults: 1 CPU, 256 MiB, read-only root, no network, no env. */
 export interface MicroVmOptions {
@@ -37,6 +41,17 @@ export interface MicroVmOptions {
   bootTimeoutMs?: number;
   /** Appended to the kernel command line (later words win). For diagnostics and tests. */
   extraKernelArgs?: readonly string[];
+  /**
+   * Guest directories served from `@airlock/vfs` filesystems over 9P2000.L, e.g.
+   * `{ "/workspace": hostDir(path, { read: true, write: true }), "/scratch": memoryFs() }`.
+   * Mounted by the init before the VM is ready; the filesystem decides every permission.
+   */
+  mounts?: MountMap;
+  /**
+   * Egress policy. Absent (default): no network device at all. Present: restricted user
+   * networking where every connection is checked by the host on its real destination.
+   */
+  network?: NetworkOptions;
 }
 
 /** What {@link MicroVm.exec} returns; output decoded as UTF-8. */
@@ -109,7 +124,52 @@ function onPath(binary: string): boolean {
  */
 export async function createMicroVm(options: MicroVmOptions = {}): Promise<MicroVm> {
   const { vm } = await launch(await prepareLaunch(options), {});
+  // The init mounts before it says hello, so every mount has spoken 9P by now; one that has not
+  // means an image whose init predates mounts: fail rather than run without them.
+  const unmounted = vm.mounts.paths.filter((p) => !vm.mounts.stats(p)?.requests);
+  if (unmounted.length > 0) {
+    const console = vm.console;
+    await vm.close();
+    throw new VmBootError(
+      `the guest did not mount ${unmounted.join(", ")}: rebuild the image (build-artifacts.sh)`,
+      console,
+    );
+  }
+  if (vm.network) {
+    try {
+      await installCa(vm, vm.network.http.ca.certificatePem);
+    } catch (e) {
+      await vm.close();
+      throw e;
+    }
+  }
   return vm;
+}
+
+/** Where the guest finds the sandbox CA (with the image's own bundle, if any, before it). */
+export const GUEST_CA_FILE = "/run/airlock/ca.pem";
+const CA_ENV = [
+  "SSL_CERT_FILE",
+  "CURL_CA_BUNDLE",
+  "REQUESTS_CA_BUNDLE",
+  "NODE_EXTRA_CA_CERTS",
+  "GIT_SSL_CAINFO",
+];
+
+async function installCa(vm: MicroVm, pem: string): Promise<void> {
+  const r = await vm.exec({
+    argv: [
+      "sh",
+      "-c",
+      // An init without network support leaves no resolv.conf: say so instead of running cut off.
+      "grep -q '^nameserver 10.0.2.3' /etc/resolv.conf || { echo 'the image has no egress support: rebuild it' >&2; exit 1; }; " +
+        `mkdir -p /run/airlock && { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null; cat; } > ${GUEST_CA_FILE}`,
+    ],
+    stdin: pem,
+    timeoutMs: 30_000,
+  });
+  if (r.exitCode !== 0)
+    throw new VmBootError(`could not install the sandbox CA: ${r.stderr}`, vm.console);
 }
 
 /** Validated options, artifacts found and accelerator chosen: everything but the process. */
@@ -122,6 +182,8 @@ export interface LaunchConfig {
   hostname: string;
   extraKernelArgs: readonly string[];
   bootTimeoutMs: number;
+  mounts: [string, FileSystem][];
+  network: { plan: EgressPlan; forwarder: string } | undefined;
 }
 
 /** @internal Checks options before anything starts (shared with snapshots). */
@@ -143,7 +205,10 @@ export async function prepareLaunch(options: MicroVmOptions): Promise<LaunchConf
       "give one non-empty word per entry, without spaces",
     );
   }
+  const mounts = validateMounts(options.mounts);
+  const plan = options.network === undefined ? undefined : new EgressPlan(options.network);
   const image = resolveImage(options.image);
+  const network = plan && { plan, forwarder: forwarderPath(image.dir) };
   if (!onPath(QEMU_BINARY)) throw new VmQemuMissingError(QEMU_BINARY);
   const accel = await resolveAccel(options.accel, options.image);
   const bootTimeoutMs = positiveInt(
@@ -161,6 +226,8 @@ export async function prepareLaunch(options: MicroVmOptions): Promise<LaunchConf
     hostname,
     extraKernelArgs,
     bootTimeoutMs,
+    mounts,
+    network,
   };
 }
 
@@ -184,12 +251,21 @@ export async function launch(
   const qmpSocket = extras.qmp || extras.restore ? join(dir, "qmp.sock") : undefined;
   const server = createServer();
   const cleanupDir = () => rm(dir, { recursive: true, force: true });
+  const mounts = new VmMounts(new Map(config.mounts));
+  const ports = mountPorts(config.mounts, dir);
+  const network = config.network && new VmNetwork(config.network.plan);
+  const egressSocket = join(dir, "egress.sock");
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(controlSocket, resolve);
     });
+    await mounts.listen(ports);
+    await network?.listen(egressSocket);
   } catch (e) {
+    server.close();
+    mounts.close();
+    network?.close();
     await cleanupDir();
     throw e;
   }
@@ -201,6 +277,15 @@ export async function launch(
       ...(extras.memoryFile ? { memoryFile: extras.memoryFile } : {}),
       ...(qmpSocket ? { qmpSocket } : {}),
       incoming: extras.restore !== undefined,
+      mounts: ports,
+      ...(config.network
+        ? {
+            guestForwards: config.network.plan.guestForwards(
+              config.network.forwarder,
+              egressSocket,
+            ),
+          }
+        : {}),
     }),
   );
   const consoleTail = new TailBuffer();
@@ -259,6 +344,8 @@ export async function launch(
     channel?.close(new VmDisposedError());
     await killAndWait(qemu, exited);
     server.close();
+    mounts.close();
+    network?.close();
     await cleanupDir();
     throw e;
   }
@@ -277,6 +364,8 @@ export async function launch(
     Math.round(performance.now() - started),
     consoleTail,
     server,
+    mounts,
+    network,
   );
   return qmp ? { vm, qmp } : { vm };
 }
@@ -306,6 +395,10 @@ export class MicroVm {
     readonly bootMs: number,
     private readonly consoleTail: TailBuffer,
     private readonly server: Server,
+    /** The VM's mounts, host side: `vm.mounts.host("/workspace")` gives the vfs agent tools. */
+    readonly mounts: VmMounts,
+    /** The egress data plane (undefined without a `network` option): `events`, `addressOf(ip)`. */
+    readonly network: VmNetwork | undefined,
   ) {
     void qemuExited.then((why) => {
       this.lostReason ??= new VmExitedError(
@@ -333,7 +426,20 @@ export class MicroVm {
   /** Starts a command with streaming stdio. Throws `AIRLOCK_DISPOSED` after close(). */
   spawn(options: SpawnOptions): VmProcess {
     this.checkUsable();
+    if (this.network) {
+      // With egress, TLS clients trust the sandbox CA (interception) unless told otherwise.
+      const env = { ...(options.env ?? {}) };
+      for (const k of CA_ENV) env[k] ??= GUEST_CA_FILE;
+      return spawnOnChannel(this.channel, { ...options, env });
+    }
     return spawnOnChannel(this.channel, options);
+  }
+
+  /** HTTP(S) interception hooks (needs a `network` option): `vm.http.onRequest({ origin }, hook)`. */
+  get http(): HttpInterceptor {
+    if (!this.network)
+      throw new VmOptionsError("network", "vm.http needs createMicroVm({ network })");
+    return this.network.http;
   }
 
   /** Runs a command to completion and collects its output. */
@@ -365,6 +471,8 @@ export class MicroVm {
       this.channel.close(new VmDisposedError());
       await killAndWait(this.qemu, this.qemuExited);
       this.server.close();
+      this.mounts.close();
+      this.network?.close();
       await rm(this.dir, { recursive: true, force: true });
     })();
     return this.closing;

@@ -1,34 +1,18 @@
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { isIP } from "node:net";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { parseDuration } from "../duration.js";
 import { CLI_EXIT, UsageError, type Io } from "../output.js";
 
-// Types come from the siblings' built declarations; the modules are loaded when a vm command
-// runs, so other commands never pay for QEMU support.
-type MicrovmModule = typeof import("../../../microvm/dist/index.js");
-type VfsModule = typeof import("../../../vfs/dist/index.js");
-type NetpolicyModule = typeof import("../../../netpolicy/dist/index.js");
-type TcpRule = import("../../../netpolicy/dist/index.js").TcpRule;
-
-/**
- * Imports a workspace sibling by name, or from its folder in this checkout when this package's
- * manifest does not list it (the CLI's package.json gains `@airlock/microvm` when the lead adds it).
- */
-async function sibling<T>(name: string, folder: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch {
-    return (await import(new URL(`../../../${folder}/dist/index.js`, import.meta.url).href)) as T;
-  }
-}
+// The modules are loaded when a vm command runs, so other commands never pay for QEMU support.
+type TcpRule = import("@airlock/netpolicy").TcpRule;
 
 const load = async () => ({
-  microvm: await sibling<MicrovmModule>("@airlock/microvm", "microvm"),
-  vfs: await sibling<VfsModule>("@airlock/vfs", "vfs"),
-  netpolicy: await sibling<NetpolicyModule>("@airlock/netpolicy", "netpolicy"),
+  microvm: await import("@airlock/microvm"),
+  vfs: await import("@airlock/vfs"),
+  netpolicy: await import("@airlock/netpolicy"),
 });
 
 export interface VmRunFlags {
@@ -72,7 +56,7 @@ function parsePorts(text: string, rule: string): (number | [number, number])[] {
 }
 
 /** `HOST:PORT`, `CIDR:PORTS` or `public:PORTS` → a netpolicy TCP rule. */
-export function parseNetRule(rule: string, np: NetpolicyModule): TcpRule {
+export function parseNetRule(rule: string, np: typeof import("@airlock/netpolicy")): TcpRule {
   const i = rule.lastIndexOf(":");
   if (i <= 0)
     throw new UsageError(`--allow-net ${rule}: use HOST:PORT, CIDR:PORTS or public:PORTS`);
@@ -103,7 +87,7 @@ function positive(
 
 async function boot(io: Io, flags: VmRunFlags) {
   const { microvm, vfs, netpolicy } = await load();
-  const mounts: Record<string, import("../../../vfs/dist/index.js").FileSystem> = {};
+  const mounts: Record<string, import("@airlock/vfs").FileSystem> = {};
   for (const spec of flags.mount ?? []) {
     const m = parseMount(spec, io.cwd);
     mounts[m.guest] = vfs.hostDir(m.host, { read: true, write: m.write });
@@ -123,7 +107,7 @@ async function boot(io: Io, flags: VmRunFlags) {
 
 /** Streams a guest process to this process's stdio; resolves to the exit code to return. */
 async function attach(
-  proc: import("../../../microvm/dist/index.js").VmProcess,
+  proc: import("@airlock/microvm").VmProcess,
   pipeStdin: boolean,
 ): Promise<number> {
   proc.stdout.on("data", (c: Buffer) => process.stdout.write(c));
@@ -190,9 +174,9 @@ export async function vmBuildImage(
   io: Io,
   flags: { full?: boolean; packages?: string },
 ): Promise<number> {
-  const script = fileURLToPath(
-    new URL("../../../microvm/scripts/build-artifacts.sh", import.meta.url),
-  );
+  // The build script ships inside @airlock/microvm (its `files` include scripts/).
+  const pkg = createRequire(import.meta.url).resolve("@airlock/microvm/package.json");
+  const script = join(dirname(pkg), "scripts", "build-artifacts.sh");
   if (!existsSync(script))
     throw new UsageError(`${script} not found: run this from an Airlock checkout`);
   const args = [script, ...(flags.full ? ["--full"] : [])];
