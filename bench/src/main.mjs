@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { aotBench } from "./aot.mjs";
 import { closeInProcess, rssPerLiveSandbox, sandboxLatency, snapshotCosts } from "./in-process.mjs";
 import { PROGRAMS, PROGRAMS_DIR, measure } from "./programs.mjs";
+import { serveBench } from "./serve.mjs";
 import { serviceBench } from "./service.mjs";
 import { fmtMs, fmtRatio } from "./stats.mjs";
 
@@ -54,6 +55,11 @@ const service = only.length === 0 || only.includes("service") ? await serviceBen
 for (const line of service?.lines ?? []) console.log(line);
 failures += service?.failures ?? 0;
 
+// `pnpm bench serve` runs only the `airlock serve` rows.
+const serve = only.length === 0 || only.includes("serve") ? await serveBench() : null;
+for (const line of serve?.lines ?? []) console.log(line);
+failures += serve?.failures ?? 0;
+
 const latency = await sandboxLatency(Number(process.env.BENCH_SANDBOXES ?? 500));
 console.log(
   `new sandbox + hello (in-process): p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}`,
@@ -87,6 +93,7 @@ ${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${f
 
 ${aot?.markdown ?? ""}
 ${service?.markdown ?? ""}
+${serve?.markdown ?? ""}
 ## Per sandbox, in-process
 
 | measure | value | goal |

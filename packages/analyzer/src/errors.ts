@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /** `analyze` or `shouldBlock` got an option it does not know; the message lists the accepted values. */
 export class AnalyzerOptionsError extends AirlockError {

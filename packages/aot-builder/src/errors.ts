@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /** The file does not start with the artifact magic bytes: it is not an `.airlock` artifact. */
 export class ArtifactBadMagicError extends AirlockError {

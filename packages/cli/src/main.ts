@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import type { RunCommandFlags } from "./commands/run.js";
 import type { ServerFlags } from "./commands/service.js";
 import { CLI_EXIT, processIo, reportError, type Io } from "./output.js";
+import { prestartRunWorker } from "./prestart.js";
 import { cliVersion } from "./version.js";
 
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
@@ -72,6 +73,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--allow-net <url-glob>", "allow fetch() to URLs matching a glob (repeatable)", collect)
     .option("--allow-env <name>", "pass a host environment variable through (repeatable)", collect)
     .option("--allow-command <name>", "allow spawning a command (repeatable)", collect)
+    .option("--no-daemon", "run in this process even when a daemon is up")
     .passThroughOptions()
     .action(async (file: string, args: string[], opts: RunCommandFlags) =>
       setCode(await (await import("./commands/run.js")).runCommand(io, file, args, opts)),
@@ -115,6 +117,50 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await (await import("./commands/vm.js")).vmBuildImage(io, opts)),
     );
 
+  // The daemon (@airlock/daemon): warm sandbox pools behind a Unix socket, and HTTP apps.
+  const appFlags = (cmd: Command) =>
+    cmd
+      .option("-p, --port <port>", "HTTP port (serve: default config daemon.port, 8787)")
+      .option("--pool-size <n>", "ready sandboxes to keep (default config daemon.pool_size)")
+      .option(
+        "-t, --timeout <duration>",
+        "per-request limit (default config daemon.exec_timeout_ms)",
+      )
+      .option("-c, --config <file>", "config file (default: the artifact's, else ./airlock.json)")
+      .option("--recycle", "reset used sandbox memories to the app snapshot and reuse them");
+  appFlags(program.command("up <app>"))
+    .description(
+      "start the daemon if needed and preload an app (artifact or file); --port also serves it over HTTP",
+    )
+    .action(async (app: string, opts: import("./commands/daemon.js").UpFlags) =>
+      setCode(await (await import("./commands/daemon.js")).upCommand(io, app, opts)),
+    );
+  program
+    .command("down <app>")
+    .description("unload an app from the daemon (by name or path)")
+    .action(async (app: string) =>
+      setCode(await (await import("./commands/daemon.js")).downCommand(io, app)),
+    );
+  program
+    .command("exit")
+    .description("stop the daemon gracefully (running requests finish)")
+    .action(async () => setCode(await (await import("./commands/daemon.js")).exitCommand(io)));
+  program
+    .command("ps")
+    .description("what the daemon has loaded: pool fill and counts")
+    .option("--json", "print the status as JSON")
+    .action(async (opts: { json?: boolean }) =>
+      setCode(await (await import("./commands/daemon.js")).psCommand(io, opts)),
+    );
+  appFlags(program.command("serve <app>"))
+    .description(
+      "serve a fetch-handler app (export default { fetch(req) {…} }) over HTTP, a fresh sandbox per request",
+    )
+    .option("--host <host>", "listen address (default 127.0.0.1)")
+    .action(async (app: string, opts: import("./commands/daemon.js").ServeFlags) =>
+      setCode(await (await import("./commands/daemon.js")).serveCommand(io, app, opts)),
+    );
+
   // The execution service (apps/server): HTTP API, queue workers, MCP over stdio.
   program
     .command("server")
@@ -153,6 +199,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
  * Never throws for user mistakes: they become one `airlock: …` line on stderr.
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  if (argv[0] === "run") prestartRunWorker();
   let code: number = CLI_EXIT.ok;
   const program = buildProgram(io, (c) => {
     code = c;

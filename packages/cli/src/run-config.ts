@@ -1,4 +1,5 @@
-import { loadConfig, parseSize, resolveConfig, type AirlockConfig } from "@airlock/config";
+import type { AirlockConfig } from "@airlock/config";
+import { findConfigFile, tierConfig } from "@airlock/config/defaults";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./output.js";
 
@@ -15,20 +16,34 @@ export interface RunFlags {
   allowCommand?: string[];
 }
 
-function size(flag: string, text: string): number {
-  const bytes = parseSize(text);
-  if (bytes === undefined || bytes === 0) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)}: expected a size like 32mb or 1048576`);
-  }
-  return bytes;
-}
+/** Whether any flag changes the config (then it has to go through validation). */
+const changesConfig = (flags: RunFlags): boolean =>
+  flags.config !== undefined ||
+  flags.timeout !== undefined ||
+  flags.memory !== undefined ||
+  flags.maxOutput !== undefined ||
+  [flags.allowRead, flags.allowWrite, flags.allowNet, flags.allowEnv, flags.allowCommand].some(
+    (list) => list !== undefined && list.length > 0,
+  );
 
 /**
  * The config a run uses: the file (`--config`, else ./airlock.json or ./.edgebox.json, else the standard
  * tier) with the command-line flags applied on top. Flags only add grants or change limits; the result goes
- * through the same validation as a file, so a bad flag value gets the same field-naming error.
+ * through the same validation as a file, so a bad flag value gets the same field-naming error. With no
+ * file and no such flag, it is the standard tier's defaults (equal to what the loader would return).
  */
-export function configForRun(flags: RunFlags, cwd: string): AirlockConfig {
+export async function configForRun(flags: RunFlags, cwd: string): Promise<AirlockConfig> {
+  // Nothing to validate: the tier's defaults, without loading the schema library (tens of ms).
+  if (!changesConfig(flags) && findConfigFile(cwd) === undefined)
+    return tierConfig(undefined, { cwd });
+  const { loadConfig, parseSize, resolveConfig } = await import("@airlock/config");
+  const size = (flag: string, text: string): number => {
+    const bytes = parseSize(text);
+    if (bytes === undefined || bytes === 0) {
+      throw new UsageError(`${flag} ${JSON.stringify(text)}: expected a size like 32mb or 1048576`);
+    }
+    return bytes;
+  };
   const base = loadConfig(flags.config, { cwd });
   const { source, ...input } = base;
   const runtime: Record<string, number> = { ...base.runtime };

@@ -1,12 +1,13 @@
 import { readFileSync, statSync } from "node:fs";
-import { join, resolve as resolvePath } from "node:path";
+import { resolve as resolvePath } from "node:path";
 import { parse, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { ConfigParseError, ConfigReadError } from "./errors.js";
+import { findConfigFile } from "./find.js";
 import { defaultConfig, resolveConfig, type ResolveOptions } from "./resolve.js";
 import type { AirlockConfig } from "./types.js";
 
-/** File names looked up, in order, when no config path is given. `.edgebox.json` is read for compatibility. */
-export const CONFIG_FILE_NAMES = ["airlock.json", ".edgebox.json"] as const;
+// Lookup lives in find.ts so the zod-free `@airlock/config/defaults` entry can share it.
+export { CONFIG_FILE_NAMES, findConfigFile } from "./find.js";
 
 /** Largest config file accepted: a config is a few KB; anything bigger is a mistake or an attack. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -46,19 +47,6 @@ export function parseConfigText(
   if (text.trim() === "")
     throw new ConfigParseError(file, 1, 1, "the file is empty; write {} for defaults");
   return resolveConfig(value, { ...options, source: options.source ?? file });
-}
-
-/** Finds `airlock.json` (or `.edgebox.json`) in `dir`; returns its absolute path or undefined. */
-export function findConfigFile(dir: string): string | undefined {
-  for (const name of CONFIG_FILE_NAMES) {
-    const candidate = join(dir, name);
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // absent: try the next name
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /** The source given to `analyze`/`compile` is not valid JavaScript (ES2022, script or module). */
 export class FreezeParseError extends AirlockError {

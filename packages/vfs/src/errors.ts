@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /**
  * The Node-style error names a guest can see. `EIO` stands for a failure the guest should not

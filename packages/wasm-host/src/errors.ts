@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /** The sandbox was disposed; create a new one with `createSandbox()`. */
 export class SandboxDisposedError extends AirlockError {

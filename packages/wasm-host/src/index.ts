@@ -13,4 +13,10 @@ export type {
   OutputChunk,
   FrozenLink,
   FrozenFunctionSpec,
+  ServeRequestInit,
+  ServeResponse,
+  ServeOptions,
+  ServeResult,
+  AppPoolOptions,
+  AppPoolState,
 } from "./types.js";

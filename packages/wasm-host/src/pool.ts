@@ -7,16 +7,17 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
 import { DEFAULT_LIMITS, EXIT_CODES, MAX_STACK_BYTES } from "./limits.js";
 import {
   CTRL_ABORT,
   CTRL_SLOTS,
+  type AppPoolStats,
   type FromWorker,
   type RunRequest,
   type ToWorker,
@@ -57,10 +58,16 @@ interface Slot {
 }
 
 function workerUrl(): URL {
-  const built = new URL("./worker/main.js", import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
   // Running from src/ (tests under vitest): use the built worker.
-  return new URL("../dist/worker/main.js", import.meta.url);
+  const dist = existsSync(fileURLToPath(new URL("./worker/main.js", import.meta.url)))
+    ? "./"
+    : "../dist/";
+  // `build` bundles the worker into one file (esbuild): loading ~90 modules costs a cold start
+  // more than anything else. A bundle older than tsc's output (a `tsc`-only rebuild) is stale.
+  const bundle = fileURLToPath(new URL(`${dist}worker.js`, import.meta.url));
+  const modules = new URL(`${dist}worker/main.js`, import.meta.url);
+  const mtime = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  return mtime(bundle) >= mtime(fileURLToPath(modules)) ? pathToFileURL(bundle) : modules;
 }
 
 /** The engine compiled once per process, and the sha-256 of its .wasm (snapshots check it). */
@@ -88,6 +95,8 @@ export class WorkerPool {
   private readonly queue: Job[] = [];
   private readonly sessionSlots = new Map<number, Slot>();
   private closed = false;
+  /** Each live worker's last report on its pool for each app (`Sandbox.serve`). */
+  private readonly appStats = new Map<string, Map<Slot, AppPoolStats>>();
 
   private constructor(
     readonly size: number,
@@ -129,6 +138,23 @@ export class WorkerPool {
     };
     if (aborted) job.abort();
     else this.pump();
+  }
+
+  /**
+   * Asks every worker (spawning up to the pool size) to prepare a pool of ready instances for
+   * the app of `req` (`req.serve` set, `request` null).
+   */
+  warmApp(req: Omit<RunRequest, "id" | "type">): void {
+    if (this.closed) throw new WorkerPoolClosedError();
+    while (this.slots.length < this.size) this.spawn();
+    for (const slot of this.slots) {
+      slot.worker.postMessage({ type: "warm-app", req } satisfies ToWorker);
+    }
+  }
+
+  /** The workers' last reports on their pools for `app`, one per live worker that has one. */
+  appPoolStats(app: string): AppPoolStats[] {
+    return [...(this.appStats.get(app)?.values() ?? [])];
   }
 
   /** Forget a keepState session (its instance is freed in the worker). */
@@ -274,6 +300,12 @@ export class WorkerPool {
 
   private onMessage(slot: Slot, msg: FromWorker): void {
     if (msg.type === "ready") return;
+    if (msg.type === "app-stats") {
+      let bySlot = this.appStats.get(msg.stats.app);
+      if (bySlot === undefined) this.appStats.set(msg.stats.app, (bySlot = new Map()));
+      if (slot.alive) bySlot.set(slot, msg.stats);
+      return;
+    }
     if (slot.job === null || slot.job.id !== msg.id) return;
     if (msg.type === "started") this.armBackstop(slot, slot.job);
     else if (msg.type === "out") slot.job.onChunks(msg.chunks);
@@ -321,6 +353,7 @@ export class WorkerPool {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     for (const [session, s] of this.sessionSlots) if (s === slot) this.sessionSlots.delete(session);
+    for (const bySlot of this.appStats.values()) bySlot.delete(slot);
   }
 }
 

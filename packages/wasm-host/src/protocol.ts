@@ -21,6 +21,59 @@ export interface RunRequest {
   session: number | null;
   /** Frozen functions linked into this run (`SandboxOptions.frozen`, validated). */
   frozen?: FrozenRequest;
+  /** Set for a fetch-handler run (`Sandbox.serve`): the code is an app module. */
+  serve?: ServeRequest;
+}
+
+/** A plain-data HTTP request (copied into the guest as a `Request`). */
+export interface HttpRequestData {
+  method: string;
+  /** Absolute URL (`http://host/path?query`). */
+  url: string;
+  headers: [name: string, value: string][];
+  body: Uint8Array | null;
+}
+
+/** A plain-data HTTP response (copied out of the guest's `Response`; the body is buffered). */
+export interface HttpResponseData {
+  status: number;
+  statusText: string;
+  headers: [name: string, value: string][];
+  body: Uint8Array;
+}
+
+/**
+ * A fetch-handler run. `app` names the app (sha-256 of code and filename): each worker keeps a
+ * pool of ready instances per app, snapshotted after the app's top-level code where safe.
+ */
+export interface ServeRequest {
+  app: string;
+  /** null: only prepare the app's pool (`Sandbox.warm`), no request is served. */
+  request: HttpRequestData | null;
+  /** Ready instances to keep for this app in each worker. */
+  poolSize: number;
+  /** Cap on the ready instances' estimated resident bytes, per worker. */
+  poolBytes: number;
+  /**
+   * After a request, reset the instance's memory to the app snapshot (every byte the run may
+   * have written is rewritten) and put it back, instead of dropping it. Default false.
+   */
+  recycle?: boolean;
+}
+
+/** How a worker's pool of ready instances for one app stands. */
+export interface AppPoolStats {
+  app: string;
+  /** Instances ready now. */
+  ready: number;
+  /** How many it keeps (pool size, lowered by the byte budget). */
+  target: number;
+  /** `app`: restored after the app's top-level code; `prelude`: the code runs per request. */
+  mode: "app" | "prelude" | "pending";
+  /** Why the app-level snapshot is not used (mode `prelude`). */
+  reason?: string;
+  /** Estimated resident bytes of one ready instance. */
+  instanceBytes: number;
 }
 
 /** A validated frozen module; the worker instantiates it once per `hash` (sha256 of `wasm`). */
@@ -42,7 +95,9 @@ export type ToWorker =
   | EngineMessage
   | RunRequest
   | { type: "abort"; id: number }
-  | { type: "drop-session"; session: number };
+  | { type: "drop-session"; session: number }
+  /** Prepare an app's pool of ready instances (`Sandbox.warm`); `req.serve.request` is null. */
+  | { type: "warm-app"; req: Omit<RunRequest, "id" | "type"> };
 
 /** What the worker knows about a finished run; the main thread adds output and timing. */
 export interface WorkerOutcome {
@@ -50,6 +105,16 @@ export interface WorkerOutcome {
   exitCode: number;
   error?: { code: string; message: string; stack?: string };
   peakBytes: number;
+  /** Fetch-handler runs: the response, if the guest produced one. */
+  response?: HttpResponseData;
+  /** Fetch-handler runs: whether a ready instance was taken, and how long getting one took. */
+  pool?: {
+    hit: boolean;
+    mode: AppPoolStats["mode"];
+    takeMs: number;
+    /** When the app's handler was called (epoch ms, high resolution), if it was. */
+    startedAt?: number;
+  };
 }
 
 /** Output chunk on the wire: 1 = stdout, 2 = stderr. */
@@ -60,7 +125,9 @@ export type FromWorker =
   /** The run got its instance and starts now: the main thread arms its backstop timer. */
   | { type: "started"; id: number }
   | { type: "out"; id: number; chunks: WireChunk[] }
-  | { type: "done"; id: number; outcome: WorkerOutcome };
+  | { type: "done"; id: number; outcome: WorkerOutcome }
+  /** A worker's pool for one app changed. */
+  | { type: "app-stats"; stats: AppPoolStats };
 
 /** Layout of the SharedArrayBuffer each worker shares with the main thread. */
 export const CTRL_ABORT = 0; // id of the run to abort (read by the interrupt handler)

@@ -89,6 +89,70 @@ export interface OutputChunk {
   data: string;
 }
 
+/** A request as plain data, for {@link Sandbox.serve} (copied into the guest as a `Request`). */
+export interface ServeRequestInit {
+  method: string;
+  /** Absolute URL the guest's `request.url` shows (`http://localhost:8787/path?q=1`). */
+  url: string;
+  headers?: [name: string, value: string][];
+  body?: Uint8Array | null;
+}
+
+/** The guest's `Response` as plain data; the body is buffered (the guest has no streams). */
+export interface ServeResponse {
+  status: number;
+  statusText: string;
+  headers: [name: string, value: string][];
+  body: Uint8Array;
+}
+
+/** The pool of ready instances each worker keeps per app (see {@link Sandbox.warm}). */
+export interface AppPoolOptions {
+  /** Ready instances per worker (default 2; 0 = none, every request creates one). */
+  size?: number;
+  /** Cap on their estimated resident bytes per worker (default 64 MiB). */
+  maxBytes?: number;
+  /**
+   * Default false: every request gets a new wasm instance with a new memory, dropped afterwards.
+   * true: after a request the used memory is reset to the app snapshot — static data, the stack
+   * and the heap up to its break rewritten, as `run()` does — and the instance is restored from it
+   * again: the guest-visible state is the snapshot's, but the memory object is reused (much
+   * cheaper than a new one and its garbage collection). Only with an app snapshot.
+   */
+  recycle?: boolean;
+}
+
+/** Options of {@link Sandbox.serve}: a run's options (the code is always an ES module) plus the pool. */
+export interface ServeOptions extends Omit<RunOptions, "type" | "stdin" | "args"> {
+  pool?: AppPoolOptions;
+}
+
+/** Outcome of one fetch-handler run: a {@link RunResult} plus the response, if there was one. */
+export interface ServeResult extends RunResult {
+  /** Absent when the handler failed or a limit stopped it (see `status`). */
+  response?: ServeResponse;
+  /** `hit`: a ready instance was taken; `mode` `app`: it was restored after the app's top level. */
+  pool?: {
+    hit: boolean;
+    mode: "app" | "prelude" | "pending";
+    /** Milliseconds the worker took to get the instance. */
+    takeMs: number;
+    /** When the app's `fetch` was called: `performance.timeOrigin`-based epoch ms. */
+    startedAt?: number;
+  };
+}
+
+/** A worker's pool for one app, as last reported. */
+export interface AppPoolState {
+  ready: number;
+  target: number;
+  /** `app`: snapshot after the app's top-level code; `prelude`: the app's code runs per request. */
+  mode: "app" | "prelude" | "pending";
+  /** Why the app snapshot is not used. */
+  reason?: string;
+  instanceBytes: number;
+}
+
 /** A place to run code. Dispose it (or `await using`) to release its worker-side state. */
 export interface Sandbox {
   run(code: string, options?: RunOptions): Promise<RunResult>;
@@ -96,6 +160,15 @@ export interface Sandbox {
     code: string,
     options?: RunOptions,
   ): AsyncIterable<OutputChunk> & { result: Promise<RunResult> };
+  /**
+   * Runs `code` (an ES module whose default export has `fetch(request)`) for one request in a
+   * fresh instance taken from the app's pool, and returns the guest's response as plain data.
+   */
+  serve(code: string, request: ServeRequestInit, options?: ServeOptions): Promise<ServeResult>;
+  /** Prepares the app's pool of ready instances in every worker (snapshot after its top level). */
+  warm(code: string, options?: ServeOptions): Promise<void>;
+  /** The workers' pools for this app, as last reported (one entry per worker that has one). */
+  poolStats(code: string, options?: Pick<ServeOptions, "filename">): AppPoolState[];
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
   readonly disposed: boolean;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { decodeArtifact, frozenLinkOf, isArtifact, type Artifact } from "@airlock/aot-builder";
+import type { Artifact } from "@airlock/aot-builder";
 import type { AirlockConfig } from "@airlock/config";
 import type { RunResult } from "@airlock/wasm-host";
 import { UsageError, type Io } from "../output.js";
@@ -9,6 +9,8 @@ import { configForRun, type RunFlags } from "../run-config.js";
 
 export interface RunCommandFlags extends RunFlags {
   json?: boolean;
+  /** false with `--no-daemon`: never use a running daemon. */
+  daemon?: boolean;
   stdin?: boolean;
   stdinFile?: string;
 }
@@ -27,7 +29,13 @@ interface Program {
   artifact?: Artifact;
 }
 
-function readProgram(io: Io, file: string): Program {
+/**
+ * Artifacts start with `AIRLOCK\0`: a file whose 8th byte is not NUL cannot be one, and a script
+ * never is, so `airlock run script.js` does not load the build tier (esbuild, acorn, the schema).
+ */
+const mayBeArtifact = (bytes: Uint8Array) => bytes.length >= 8 && bytes[7] === 0;
+
+async function readProgram(io: Io, file: string): Promise<Program> {
   const path = resolve(io.cwd, file);
   let bytes: Buffer;
   try {
@@ -38,8 +46,10 @@ function readProgram(io: Io, file: string): Program {
       `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory; pass a .js file" : `cannot read (${code})`}`,
     );
   }
-  if (!isArtifact(bytes)) return { code: bytes.toString("utf8"), filename: path };
-  const artifact = decodeArtifact(bytes, file);
+  const aot = mayBeArtifact(bytes) ? await import("@airlock/aot-builder") : undefined;
+  if (aot === undefined || !aot.isArtifact(bytes))
+    return { code: bytes.toString("utf8"), filename: path };
+  const artifact = aot.decodeArtifact(bytes, file);
   return { code: artifact.bundle, filename: artifact.manifest.entry, artifact };
 }
 
@@ -48,14 +58,18 @@ function readProgram(io: Io, file: string): Program {
  * it), with the command-line flags applied on top exactly as for a file: through a temporary
  * config file, so both paths share `configForRun`.
  */
-function configFor(flags: RunFlags, cwd: string, artifact: Artifact | undefined): AirlockConfig {
+async function configFor(
+  flags: RunFlags,
+  cwd: string,
+  artifact: Artifact | undefined,
+): Promise<AirlockConfig> {
   const embedded = artifact?.manifest.config;
   if (embedded == null || flags.config !== undefined) return configForRun(flags, cwd);
   const dir = mkdtempSync(join(tmpdir(), "airlock-artifact-"));
   try {
     const file = join(dir, "airlock.json");
     writeFileSync(file, JSON.stringify(embedded));
-    return configForRun({ ...flags, config: file }, cwd);
+    return await configForRun({ ...flags, config: file }, cwd);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -84,9 +98,9 @@ export async function runCommand(
       throw new UsageError("--stdin cannot be used when the program itself is read from stdin (-)");
     program = { code: (await readAll(process.stdin)).toString("utf8"), filename: "<stdin>" };
   } else {
-    program = readProgram(io, file);
+    program = await readProgram(io, file);
   }
-  const config = configFor(flags, io.cwd, program.artifact);
+  const config = await configFor(flags, io.cwd, program.artifact);
   let stdin: Uint8Array | undefined;
   if (flags.stdinFile !== undefined) {
     try {
@@ -104,11 +118,42 @@ export async function runCommand(
     if (value !== undefined) env[name] = value;
   }
 
+  // A running daemon has warm workers: use it when there is one (silently run here when not).
+  if (flags.daemon !== false) {
+    const frozenLink = program.artifact
+      ? (await import("@airlock/aot-builder")).frozenLinkOf(program.artifact)
+      : undefined;
+    const remote = await (
+      await import("./daemon.js")
+    ).runViaDaemon(
+      io,
+      {
+        code: program.code,
+        filename: program.filename,
+        module: program.artifact !== undefined,
+        ...(frozenLink ? { frozen: frozenLink } : {}),
+      },
+      { args, env, config, ...(stdin ? { stdin } : {}) },
+      flags.json === true,
+    );
+    if (remote !== undefined) {
+      if (flags.json) io.stdout(JSON.stringify(remote, null, 2) + "\n");
+      else {
+        const why = limitMessage(remote);
+        if (why) io.stderr(`airlock: ${why}\n`);
+      }
+      return remote.exitCode;
+    }
+  }
+
   const { configureWorkerPool, createSandbox, shutdownWorkers } =
     await import("@airlock/wasm-host");
   // One process, one program: one worker is enough (a second would only compete for the CPU).
+  // (`main` has usually started it already: see prestart.ts.)
   configureWorkerPool({ size: 1 });
-  const frozen = program.artifact ? frozenLinkOf(program.artifact) : undefined;
+  const frozen = program.artifact
+    ? (await import("@airlock/aot-builder")).frozenLinkOf(program.artifact)
+    : undefined;
   const sandbox = await createSandbox({ config, ...(frozen ? { frozen } : {}) });
   try {
     const result = await sandbox.run(program.code, {
@@ -128,7 +173,8 @@ export async function runCommand(
     }
     return result.exitCode;
   } finally {
-    await sandbox.dispose();
-    await shutdownWorkers();
+    // Not awaited: the pool is detached at once (a later run gets a new one) and its worker winds
+    // down in the background; the binary exits as soon as the output is flushed.
+    void Promise.all([sandbox.dispose(), shutdownWorkers()]).catch(() => undefined);
   }
 }

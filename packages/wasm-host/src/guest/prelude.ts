@@ -12,6 +12,7 @@ import { installInspect } from "./inspect.js";
 import { installLoop } from "./loop.js";
 import { installProcess } from "./process.js";
 import { installRequire, nodeInternalsSource } from "./node/index.js";
+import { installServe } from "./serve.js";
 
 export type GuestModule = (
   globalThis: object,
@@ -25,6 +26,7 @@ export const GUEST_MODULES: GuestModule[] = [
   installConsole,
   installProcess,
   installRequire,
+  installServe,
 ];
 
 /**

@@ -19,7 +19,12 @@ export interface BridgeRun extends OpContext {
   readonly pending: Set<QuickJSDeferredPromise>;
   /** Wake the worker's event loop (an async op settled). */
   wake(): void;
+  /** Counts reads of the clock or of randomness (an app snapshot is unsafe after one). */
+  noteEntropy?(): void;
 }
+
+/** Ops whose results differ per call for reasons outside the guest (randomness). */
+const ENTROPY_OPS = /^crypto\.random/;
 
 export const hostNow = (): number => performance.timeOrigin + performance.now();
 
@@ -106,6 +111,7 @@ export function bridgeFunctions(
         error: errorHandle(new GuestError("ERR_UNKNOWN_OP", `unknown sync op "${name}"`)),
       };
     }
+    if (ENTROPY_OPS.test(name)) run.noteEntropy?.();
     try {
       return encode(op.run(args, bytes, run));
     } catch (err) {
@@ -123,6 +129,7 @@ export function bridgeFunctions(
         error: errorHandle(new GuestError("ERR_UNKNOWN_OP", `unknown async op "${name}"`)),
       };
     }
+    if (ENTROPY_OPS.test(name)) run.noteEntropy?.();
     const deferred = ctx.newPromise();
     run.pending.add(deferred);
     const settle = (ok: boolean, value: unknown) => {
@@ -163,7 +170,10 @@ export function bridgeFunctions(
     return run.write(fd, text) ? ctx.true : ctx.false;
   });
 
-  define("now", () => ctx.newNumber(hostNow()));
+  define("now", () => {
+    current()?.noteEntropy?.();
+    return ctx.newNumber(hostNow());
+  });
 
   define("promiseState", (pH) => {
     const state = ctx.getPromiseState(pH);

@@ -32,6 +32,8 @@ export interface GuestApi {
   report: QuickJSHandle;
   exitCode: QuickJSHandle;
   emitExit: QuickJSHandle;
+  prepareApp: QuickJSHandle;
+  serve: QuickJSHandle;
 }
 
 const API_NAMES = [
@@ -45,12 +47,16 @@ const API_NAMES = [
   "report",
   "exitCode",
   "emitExit",
+  "prepareApp",
+  "serve",
 ] as const satisfies readonly (keyof GuestApi)[];
 
 export class Instance {
   current: BridgeRun | null = null;
   /** Set when the engine aborted or a handle leaked: never run this instance again. */
   broken = false;
+  /** The app (key) whose top-level code this instance already ran (app snapshot), or null. */
+  app: string | null = null;
   private disposed = false;
   private constructor(
     readonly engine: Engine,
@@ -169,7 +175,9 @@ function initialise(
     const loop = ctx.getProp(internals, "loop");
     const handles: Record<string, QuickJSHandle> = {};
     for (const name of API_NAMES) {
-      const from = ["setRunInfo", "report", "exitCode", "emitExit"].includes(name)
+      const from = ["setRunInfo", "report", "exitCode", "emitExit", "prepareApp", "serve"].includes(
+        name,
+      )
         ? internals
         : loop;
       handles[name] = ctx.getProp(from, name);
@@ -231,6 +239,12 @@ export class InstanceFactory {
   /** The snapshot, once taken (null: not possible, every instance is initialised afresh). */
   get current(): Snapshot | null | undefined {
     return this.snapshot;
+  }
+
+  /** The snapshot, taking it now if not tried yet (null: not possible). */
+  async snapshotNow(): Promise<Snapshot | null> {
+    if (this.snapshot === undefined) await this.takeSnapshot();
+    return this.snapshot ?? null;
   }
 
   /** A ready instance if one is waiting; otherwise restores (or, with no snapshot yet, creates) one. */

@@ -3,7 +3,8 @@
  * first message, runs one request at a time, and keeps restored instances ready for the next.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { FromWorker, RunRequest, ToWorker, WireChunk } from "../protocol.js";
+import type { FromWorker, RunRequest, ToWorker, WireChunk, WorkerOutcome } from "../protocol.js";
+import { AppPools } from "./app-pool.js";
 import { Instance, InstanceFactory } from "./instance.js";
 import { Run, executeRun } from "./run.js";
 import { debug } from "./snapshot.js";
@@ -22,6 +23,8 @@ const port = parentPort!;
 const ctrl = new Int32Array(init.ctrl);
 /** Set when the compiled engine arrives (compiled on the main thread while this worker boots). */
 let factory: InstanceFactory | null = null;
+/** Ready instances of fetch-handler apps (`Sandbox.serve`). */
+let apps: AppPools | null = null;
 /** Runs that arrived before the engine (not expected: the pool posts the engine first). */
 const early: RunRequest[] = [];
 /** keepState sessions: session id → its instance. */
@@ -43,11 +46,20 @@ async function handleRun(req: RunRequest): Promise<void> {
       inst = undefined;
     }
     const t0 = performance.now();
+    let pool: WorkerOutcome["pool"];
+    if (req.serve !== undefined) {
+      const got = await apps!.take(req);
+      inst = got.inst;
+      pool = { hit: got.hit, mode: got.mode, takeMs: performance.now() - t0 };
+    }
     inst ??= await factory!.take(req.limits.maxMemoryPages, req.limits.stackBytes);
     debug("run %d: instance in %s ms", req.id, (performance.now() - t0).toFixed(2));
     if (req.session !== null) sessions.set(req.session, inst);
     post({ type: "started", id: req.id });
     const outcome = await executeRun(inst, run);
+    if (pool !== undefined) {
+      outcome.pool = run.servedAt !== undefined ? { ...pool, startedAt: run.servedAt } : pool;
+    }
     post({ type: "done", id: req.id, outcome });
   } catch (err) {
     post({
@@ -66,16 +78,31 @@ async function handleRun(req: RunRequest): Promise<void> {
   } finally {
     current = null;
     factory!.busy = false;
-    if (inst !== undefined && (req.session === null || inst.broken)) {
-      factory!.release(inst);
-      if (req.session !== null) sessions.delete(req.session);
+    if (req.serve !== undefined) {
+      // A fetch-handler instance serves one request and is dropped, never reset and reused.
+      if (inst !== undefined && inst.snapshot === null) inst.dispose();
+      if (inst !== undefined) apps!.release(inst, req);
+      else apps!.schedule();
+    } else {
+      if (inst !== undefined && (req.session === null || inst.broken)) {
+        factory!.release(inst);
+        if (req.session !== null) sessions.delete(req.session);
+      }
+      factory!.warm(req.limits.maxMemoryPages);
     }
-    factory!.warm(req.limits.maxMemoryPages);
   }
 }
 
 function onEngine(wasmModule: WebAssembly.Module, wasmHash: string): void {
   factory = new InstanceFactory(wasmModule, wasmHash, {}, init.snapshotCacheDir);
+  apps = new AppPools(
+    wasmModule,
+    wasmHash,
+    factory,
+    ctrl,
+    () => current !== null,
+    (stats) => post({ type: "app-stats", stats }),
+  );
   // A snapshot cached on disk makes an instance cheap: prepare one now. The rest of the warm-up
   // (template and snapshot if not cached, more ready instances) waits until the worker has been
   // idle a moment: a one-shot run arriving right after start-up should not queue behind it.
@@ -85,7 +112,10 @@ function onEngine(wasmModule: WebAssembly.Module, wasmHash: string): void {
   }, STARTUP_IDLE_MS).unref();
   post({ type: "ready" });
   debug("worker ready after %s ms", performance.now().toFixed(1));
-  for (const req of early.splice(0)) void handleRun(req);
+  for (const req of early.splice(0)) {
+    if (req.id === 0) apps.warm(req);
+    else void handleRun(req);
+  }
 }
 
 port.on("message", (msg: ToWorker) => {
@@ -96,6 +126,10 @@ port.on("message", (msg: ToWorker) => {
     case "run":
       if (factory === null) early.push(msg);
       else void handleRun(msg);
+      break;
+    case "warm-app":
+      if (apps === null) early.push({ ...msg.req, type: "run", id: 0 });
+      else apps.warm({ ...msg.req, type: "run", id: 0 });
       break;
     case "abort":
       if (current?.runId === msg.id) current.halt("killed");

@@ -5,7 +5,7 @@
  */
 import type { QuickJSDeferredPromise, QuickJSHandle } from "quickjs-emscripten-core";
 import { EXIT_CODES } from "../limits.js";
-import type { RunRequest, WireChunk, WorkerOutcome } from "../protocol.js";
+import type { HttpResponseData, RunRequest, WireChunk, WorkerOutcome } from "../protocol.js";
 import { hostNow, type BridgeRun } from "./bridge.js";
 import type { Instance } from "./instance.js";
 import { installModuleLoader } from "./modules.js";
@@ -35,6 +35,14 @@ export class Run implements BridgeRun {
   private chunkBytes = 0;
   private waker: (() => void) | null = null;
   private endHooks: (() => void)[] = [];
+  /** Fetch-handler runs: the guest's response, once it gave one. */
+  response: HttpResponseData | null = null;
+  /** When the app's handler was called (epoch ms), fetch-handler runs. */
+  servedAt: number | undefined;
+  /** Clock and randomness reads (bridge `now`, `crypto.random*`). */
+  entropyReads = 0;
+  /** App-init runs: what the top-level code left behind (null: nothing; safe to snapshot). */
+  leftover: string | null = null;
 
   constructor(
     readonly req: RunRequest,
@@ -62,6 +70,28 @@ export class Run implements BridgeRun {
     this.stop ??= reason;
     this.wake();
     return true;
+  }
+
+  noteEntropy(): void {
+    this.entropyReads++;
+  }
+
+  respond(response: HttpResponseData): void {
+    if (this.response !== null) return;
+    this.response = response;
+    // The response is the end of the request: timers the handler left are not waited for.
+    this.requestExit(0);
+  }
+
+  failRequest(report: { text: string; code: string; message: string; stack?: string }): void {
+    if (this.stop !== null || this.response !== null) return;
+    this.writeReport(report.text);
+    this.error = {
+      code: report.code,
+      message: report.message,
+      ...(report.stack ? { stack: report.stack } : {}),
+    };
+    this.halt("error");
   }
 
   onEnd(fn: () => void): void {
@@ -160,6 +190,10 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
   const { rt, ctx, api } = inst;
   const { req } = run;
   const handles: QuickJSHandle[] = [];
+  /** Fetch-handler run: `init` only runs the app's top level; `prepared` skips it (app snapshot). */
+  const serving = req.serve !== undefined;
+  const init = serving && req.serve!.request === null;
+  const prepared = serving && inst.app !== null && inst.app === req.serve!.app;
   inst.current = run;
   inst.beginRun();
   rt.setInterruptHandler(run.interrupt);
@@ -280,12 +314,17 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
     call(api.setRunInfo, info);
     if (req.frozen !== undefined) installFrozenGlobal(ctx, req.frozen, run.interrupt);
 
-    const evaluated = ctx.evalCode(
-      req.code,
-      req.filename,
-      isModule(req) ? { type: "module" } : { type: "global" },
-    );
-    if (evaluated.error) {
+    const evaluated = prepared
+      ? null
+      : ctx.evalCode(
+          req.code,
+          req.filename,
+          isModule(req) ? { type: "module" } : { type: "global" },
+        );
+    if (evaluated === null) {
+      run.servedAt = hostNow();
+      call(api.serve);
+    } else if (evaluated.error) {
       uncaught(evaluated.error, false);
       evaluated.error.dispose();
     } else if (isModule(req)) {
@@ -305,10 +344,20 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
           break;
         }
         if (st.type === "fulfilled") {
+          if (serving && run.stop === null) {
+            // The namespace: keep the app's default export in the guest, then serve.
+            call(api.prepareApp, st.value, init ? ctx.true : ctx.false);
+            if (!init && run.stop === null) {
+              run.servedAt = hostNow();
+              call(api.serve);
+            }
+          }
           if (st.value !== modulePromise) st.value.dispose();
           handles.splice(handles.indexOf(modulePromise), 1);
           modulePromise.dispose();
           modulePromise = undefined;
+          // The handler's jobs were just queued: drain them before judging the loop idle.
+          if (serving) continue;
         }
       }
       const state = call(api.state);
@@ -362,7 +411,14 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
       };
       run.halt("exit");
     }
-    if (run.stop === null) {
+    if (init && run.stop === null) {
+      // What the app's top level left would be lost or shared by a snapshot: refuse it then.
+      const state = call(api.state);
+      const [when, , immediates, ticks] = JSON.parse(String(state)) as number[];
+      if (when !== -1 || immediates !== 0 || ticks !== 0) run.leftover = "it left timers pending";
+      else if (rt.hasPendingJob()) run.leftover = "it left pending jobs";
+      else if (run.pending.size > 0) run.leftover = "it left host operations in flight";
+    } else if (run.stop === null) {
       const codeH = ctx.newNumber(Number(call(api.exitCode) ?? 0));
       handles.push(codeH);
       call(api.emitExit, codeH);
@@ -390,7 +446,20 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
     inst.current = null;
     run.flush();
   }
-  return outcome(run, inst);
+  if (serving && !init && run.response === null && (run.stop === null || run.stop === "exit")) {
+    if (run.exitCode === 0) {
+      run.stop = "error";
+      run.error = {
+        code: "ERR_AIRLOCK_NO_RESPONSE",
+        message: "the app's fetch handler ended without returning a Response",
+      };
+      run.writeReport(`airlock: ${run.error.message}\n`);
+      run.flush();
+    }
+  }
+  const result = outcome(run, inst);
+  if (run.response !== null) result.response = run.response;
+  return result;
 }
 
 function outcome(run: Run, inst: Instance): WorkerOutcome {

@@ -94,6 +94,7 @@ export class Engine {
               imports,
               () => engine?.growFailures !== undefined && engine.growFailures++,
             );
+            countClockReads(imports, () => engine?.clockReads !== undefined && engine.clockReads++);
             const instance = new WebAssembly.Instance(wasmModule, imports);
             exports = instance.exports;
             onSuccess(instance);
@@ -115,6 +116,9 @@ export class Engine {
    * trusting what the engine managed to throw.
    */
   growFailures = 0;
+
+  /** Reads of the host clock by the engine itself (`Date.now()`, `new Date()`). */
+  clockReads = 0;
 
   /** The shadow-stack pointer; between calls it is back at the stack's top. */
   stackPointer(): number {
@@ -148,6 +152,22 @@ function countGrowFailures(imports: object, onFailure: () => void): void {
     return;
   }
   debug("resize-heap import not found; wasm memory exhaustion is detected by size only");
+}
+
+/**
+ * Wraps the engine's clock imports (emscripten's `Date.now`-based ones) so each read is
+ * counted: an app whose top-level code read the clock must not be snapshotted.
+ */
+function countClockReads(imports: object, onRead: () => void): void {
+  const env = (imports as Record<string, Record<string, unknown>>)["a"];
+  if (env === undefined) return;
+  for (const [name, fn] of Object.entries(env)) {
+    if (typeof fn !== "function" || !String(fn).includes("Date.now()")) continue;
+    env[name] = (...args: unknown[]) => {
+      onRead();
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  }
 }
 
 /** The engine state an {@link Instance} is built from. */
@@ -429,6 +449,11 @@ export class Snapshot {
     while (seed[0] === 0n);
     engine.bytes().writeBigUInt64LE(seed[0]!, this.ctxPtr + this.randomOffset);
     return { rt, ctx, handles };
+  }
+
+  /** The `Math.random` state of an engine holding this snapshot's context (changes per draw). */
+  randomState(engine: Engine): bigint {
+    return engine.bytes().readBigUInt64LE(this.ctxPtr + this.randomOffset);
   }
 
   private differs(buf: Buffer, lo: number, hi: number): boolean {

@@ -3,7 +3,7 @@
  * policy. Time is bounded by the run's deadline, the body by a quarter of its heap; a pending
  * fetch keeps the run's loop alive (it is an async op) and is aborted when the run ends.
  */
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 import { EgressDeniedError, secureFetch } from "@airlock/netpolicy";
 import { capsOf } from "./caps.js";
 import { GuestError, type Op } from "./types.js";

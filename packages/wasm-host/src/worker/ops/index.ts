@@ -8,11 +8,20 @@ import { cryptoOps } from "./crypto.js";
 import { fetchOps } from "./fetch.js";
 import { frozenOps } from "./frozen.js";
 import { fsOps } from "./fs.js";
+import { serveOps } from "./serve.js";
 import type { Op } from "./types.js";
 
 export type { Op, OpContext } from "./types.js";
 export { GuestError } from "./types.js";
 
 export const OPS: ReadonlyMap<string, Op> = new Map(
-  Object.entries({ ...coreOps, ...fsOps, ...fetchOps, ...cryptoOps, ...childOps, ...frozenOps }),
+  Object.entries({
+    ...coreOps,
+    ...fsOps,
+    ...fetchOps,
+    ...cryptoOps,
+    ...childOps,
+    ...frozenOps,
+    ...serveOps,
+  }),
 );

@@ -1,4 +1,4 @@
-import type { RunRequest } from "../../protocol.js";
+import type { HttpResponseData, RunRequest } from "../../protocol.js";
 
 /** What an op may see of the run that called it. Everything it returns is copied into the guest. */
 export interface OpContext {
@@ -14,6 +14,10 @@ export interface OpContext {
   requestExit(code: number): void;
   /** Write guest output; returns true when the output limit was hit and the guest must stop. */
   write(fd: 1 | 2, text: string): boolean;
+  /** Hand back the response of a fetch-handler run (once); the run then ends. */
+  respond(response: HttpResponseData): void;
+  /** End a fetch-handler run as an uncaught error in the handler (report as `internals.report` makes it). */
+  failRequest(report: { text: string; code: string; message: string; stack?: string }): void;
 }
 
 /** A host operation the guest can call by name through the bridge. */

@@ -1,0 +1,118 @@
+// `airlock up/ps/down/exit/serve` and `airlock run` through a daemon, as real child processes of
+// the built binary (needs `pnpm build`), with a private state directory.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BIN } from "./helpers.js";
+
+const root = mkdtempSync(join(tmpdir(), "airlock-cli-daemon-"));
+const env = { ...process.env, AIRLOCK_STATE_DIR: join(root, "state") };
+const app = join(root, "hello.mjs");
+writeFileSync(
+  app,
+  `let n = 0; export default { fetch(req) { n++; return new Response("hi " + new URL(req.url).pathname + " " + n); } };`,
+);
+const script = join(root, "job.js");
+writeFileSync(script, `console.log("job", process.argv.slice(2).join(" ")); process.exitCode = 4;`);
+
+const cli = (argv: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...argv], { env, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const runs = () => (JSON.parse(cli(["ps", "--json"]).stdout) as { runs: number } | null)?.runs;
+
+afterAll(() => {
+  cli(["exit"]);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("airlock up / ps / run / down / exit", () => {
+  it("ps and exit with no daemon say so", () => {
+    expect(cli(["ps"]).stdout).toBe("no daemon running\n");
+    expect(cli(["exit"]).stdout).toBe("no daemon running\n");
+  });
+
+  let port = 0;
+  it("up starts the daemon detached and preloads the app", async () => {
+    const r = cli(["up", app, "--port", "0", "--pool-size", "2"]);
+    expect(r.stderr).toContain("daemon started");
+    expect(r.code).toBe(0);
+    const m =
+      /loaded hello\.mjs: \d+\/\d+ ready \(snapshot after top level\), http:\/\/127\.0\.0\.1:(\d+)/.exec(
+        r.stdout,
+      );
+    expect(m).not.toBeNull();
+    port = Number(m![1]);
+    expect(statSync(join(root, "state")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(root, "state", "daemon.sock")).mode & 0o777).toBe(0o600);
+    for (const path of ["/a", "/b"]) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(await res.text()).toBe(`hi ${path} 1`);
+    }
+    const ps = cli(["ps"]).stdout;
+    expect(ps).toMatch(/hello\.mjs: \d+\/2 ready/);
+    expect(ps).toContain("served 2");
+  });
+
+  it("run uses the daemon when one is up, and --no-daemon runs in-process", () => {
+    const before = runs();
+    const r = cli(["run", script, "a", "b"]);
+    expect(r.stdout).toBe("job a b\n");
+    expect(r.code).toBe(4);
+    expect(runs()).toBe(before! + 1);
+    const local = cli(["run", "--no-daemon", script, "c"]);
+    expect(local.stdout).toBe("job c\n");
+    expect(local.code).toBe(4);
+    expect(runs()).toBe(before! + 1);
+  });
+
+  it("down unloads the app and refuses an unknown one", async () => {
+    expect(cli(["down", "hello.mjs"]).stdout).toContain("unloaded hello.mjs");
+    expect(cli(["ps"]).stdout).toContain("no apps loaded");
+    const r = cli(["down", "hello.mjs"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("not loaded");
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  it("exit stops the daemon; run then falls back silently", () => {
+    expect(cli(["exit"]).stdout).toBe("daemon stopped\n");
+    expect(cli(["ps"]).stdout).toBe("no daemon running\n");
+    const r = cli(["run", script]);
+    expect(r.stdout).toBe("job \n");
+    expect(r.stderr).toBe("");
+  });
+});
+
+describe("airlock serve", () => {
+  it("serves HTTP in the foreground and stops on SIGTERM", async () => {
+    const child = spawn(process.execPath, [BIN, "serve", app, "--port", "0", "--pool-size", "1"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    let out = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (t: string) => {
+        out += t;
+        const m = /on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then(() => reject(new Error(`serve exited early: ${out}`)));
+    });
+    expect(await (await fetch(`${url}/x`)).text()).toBe("hi /x 1");
+    expect(await (await fetch(`${url}/x`)).text()).toBe("hi /x 1");
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  it("rejects a bad --port", () => {
+    const r = cli(["serve", app, "--port", "http"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--port");
+  });
+});

@@ -1,0 +1,201 @@
+// Fetch-handler runs (`Sandbox.serve`/`warm`/`poolStats`): plain request data in, plain response
+// data out through the bridge, a fresh instance per request, and app snapshots taken only when
+// the app's top level is deterministic. Real workers, the public API.
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  createSandbox,
+  errors,
+  shutdownWorkers,
+  type Sandbox,
+  type ServeOptions,
+} from "../src/index.js";
+
+afterAll(async () => {
+  await shutdownWorkers();
+});
+
+const dec = new TextDecoder();
+const GET = (path = "/") => ({ method: "GET", url: `http://app.test${path}` });
+
+async function settle(sb: Sandbox, code: string, options?: ServeOptions) {
+  await sb.warm(code, options);
+  for (let i = 0; i < 500; i++) {
+    const s = sb.poolStats(code, options);
+    if (s.length > 0 && s.every((p) => p.mode !== "pending")) return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("pool never prepared");
+}
+
+describe("Sandbox.serve", () => {
+  it("passes the request in and the response out as copies", async () => {
+    await using sb = await createSandbox();
+    const app = `export default {
+      async fetch(req) {
+        const body = await req.text();
+        return new Response(JSON.stringify({ m: req.method, u: req.url, h: req.headers.get("x-in"), body }), {
+          status: 201, statusText: "Made", headers: { "x-out": "yes", "content-type": "application/json" },
+        });
+      },
+    };`;
+    const r = await sb.serve(app, {
+      method: "post",
+      url: "http://app.test/p?q=1",
+      headers: [["X-In", "v"]],
+      body: new TextEncoder().encode("hello"),
+    });
+    expect(r.status).toBe("ok");
+    expect(r.response?.status).toBe(201);
+    expect(r.response?.statusText).toBe("Made");
+    expect(r.response?.headers).toContainEqual(["x-out", "yes"]);
+    expect(JSON.parse(dec.decode(r.response!.body))).toEqual({
+      m: "POST",
+      u: "http://app.test/p?q=1",
+      h: "v",
+      body: "hello",
+    });
+    expect(r.response!.body).toBeInstanceOf(Uint8Array);
+  });
+
+  for (const recycle of [false, true]) {
+    it(`never lets one request see another's state (recycle: ${recycle})`, async () => {
+      await using sb = await createSandbox();
+      const app = `let n = 0;
+        export default { fetch(req) {
+          n++; globalThis.seen = (globalThis.seen ?? 0) + 1; Object.prototype.leak ??= req.url;
+          return new Response(JSON.stringify([n, globalThis.seen, Object.prototype.leak]));
+        } };`;
+      const options = { pool: { size: 2, recycle } };
+      await settle(sb, app, options);
+      for (let i = 0; i < 6; i++) {
+        const r = await sb.serve(app, GET(`/${i}`), options);
+        expect(JSON.parse(dec.decode(r.response!.body))).toEqual([1, 1, `http://app.test/${i}`]);
+      }
+    });
+  }
+
+  it("gives fetch-handler runs fresh instances even in a keepState sandbox", async () => {
+    await using sb = await createSandbox({ keepState: true });
+    const app = `export default { fetch() { globalThis.n = (globalThis.n ?? 0) + 1; return new Response(String(globalThis.n)); } };`;
+    for (let i = 0; i < 3; i++)
+      expect(dec.decode((await sb.serve(app, GET())).response!.body)).toBe("1");
+  });
+
+  it("takes ready instances from the pool, restored after the app's top level", async () => {
+    await using sb = await createSandbox();
+    const app = `const table = Array.from({ length: 1000 }, (_, i) => i * 2);
+      export default { fetch() { return new Response(String(table[21])); } };`;
+    const stats = await settle(sb, app, { pool: { size: 2 } });
+    expect(stats.every((s) => s.mode === "app" && s.target === 2)).toBe(true);
+    // Filled in the background: wait for it (no timing assumption).
+    for (let i = 0; i < 1000 && !sb.poolStats(app).every((s) => s.ready > 0); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const r = await sb.serve(app, GET(), { pool: { size: 2 } });
+    expect(dec.decode(r.response!.body)).toBe("42");
+    expect(r.pool).toMatchObject({ hit: true, mode: "app" });
+    expect(r.pool!.startedAt).toBeGreaterThan(0);
+  });
+
+  it("keeps the pool within its byte budget (0 bytes: nothing kept, still served)", async () => {
+    await using sb = await createSandbox();
+    const app = `export default { fetch() { return new Response("ok"); } };`;
+    const options = { pool: { size: 8, maxBytes: 0 } };
+    const stats = await settle(sb, app, options);
+    expect(stats.every((s) => s.target === 0 && s.ready === 0)).toBe(true);
+    const r = await sb.serve(app, GET(), options);
+    expect(dec.decode(r.response!.body)).toBe("ok");
+    expect(r.pool?.hit).toBe(false);
+  });
+
+  const unsafe: [string, string][] = [
+    ["Date.now()", "clock"],
+    ["new Date().getTime()", "clock"],
+    ["performance.now()", "clock"],
+    ["Math.random()", "Math.random"],
+    ["crypto.getRandomValues(new Uint8Array(4))[0]", "clock"],
+    // A timer reads the clock to schedule itself; either reason refuses the snapshot.
+    ["setTimeout(() => {}, 50000).unref()", "clock"],
+  ];
+  for (const [expr, why] of unsafe) {
+    it(`falls back to prelude-only snapshots when the top level does ${expr}`, async () => {
+      await using sb = await createSandbox();
+      const app = `const v = ${expr}; export default { fetch() { return new Response(typeof v + ":" + (globalThis.k = (globalThis.k ?? 0) + 1)); } };`;
+      const stats = await settle(sb, app);
+      expect(stats[0]!.mode).toBe("prelude");
+      expect(stats[0]!.reason).toContain(why);
+      // Still served, each request running the top level afresh.
+      for (let i = 0; i < 2; i++) {
+        const r = await sb.serve(app, GET());
+        expect(r.status).toBe("ok");
+        expect(dec.decode(r.response!.body)).toMatch(/:1$/);
+        expect(r.pool?.mode).toBe("prelude");
+      }
+    });
+  }
+
+  it("a deterministic top level is snapshotted (allow side of the fallback)", async () => {
+    await using sb = await createSandbox();
+    const app = `const s = "x".repeat(3); export default { fetch() { return new Response(s + Math.floor(Math.random() * 0)); } };`;
+    const stats = await settle(sb, app);
+    expect(stats.every((s) => s.mode === "app" && s.reason === undefined)).toBe(true);
+  });
+
+  it("reseeds Math.random per request on app snapshots", async () => {
+    await using sb = await createSandbox();
+    const app = `export default { fetch() { return new Response(String(Math.random())); } };`;
+    await settle(sb, app);
+    const seen = new Set<string>();
+    for (let i = 0; i < 5; i++) seen.add(dec.decode((await sb.serve(app, GET())).response!.body));
+    expect(seen.size).toBe(5);
+  });
+
+  it("reports a handler that throws, returns no Response, or is missing as an error", async () => {
+    await using sb = await createSandbox();
+    const throws = await sb.serve(
+      `export default { fetch() { throw new Error("boom"); } };`,
+      GET(),
+    );
+    expect(throws.status).toBe("error");
+    expect(throws.response).toBeUndefined();
+    expect(throws.stderr).toContain("boom");
+    const wrong = await sb.serve(`export default { fetch() { return "text"; } };`, GET());
+    expect(wrong.status).toBe("error");
+    expect(wrong.stderr).toContain("must return a Response");
+    const none = await sb.serve(`export const x = 1;`, GET());
+    expect(none.status).toBe("error");
+    expect(none.stderr).toContain("no fetch handler");
+  });
+
+  it("stops a handler at the time limit", async () => {
+    await using sb = await createSandbox();
+    const r = await sb.serve(`export default { fetch() { for (;;) {} } };`, GET(), {
+      timeoutMs: 200,
+    });
+    expect(r.status).toBe("timeout");
+    expect(r.response).toBeUndefined();
+  });
+
+  it("ends the request at the response (timers the handler left are not waited for)", async () => {
+    await using sb = await createSandbox();
+    const t0 = performance.now();
+    const r = await sb.serve(
+      `export default { fetch() { setTimeout(() => {}, 3000); return new Response("quick"); } };`,
+      GET(),
+    );
+    expect(dec.decode(r.response!.body)).toBe("quick");
+    expect(performance.now() - t0).toBeLessThan(2500);
+  });
+
+  it("rejects bad request data before running anything", async () => {
+    await using sb = await createSandbox();
+    const app = `export default { fetch() { return new Response("x"); } };`;
+    await expect(sb.serve(app, { method: "GET", url: "/relative" })).rejects.toThrow(
+      errors.InvalidOptionError,
+    );
+    await expect(sb.serve(app, { method: "G T", url: "http://a/" })).rejects.toThrow(/method/);
+    await expect(
+      sb.serve(app, { method: "GET", url: "http://a/", headers: [["a", 1 as never]] }),
+    ).rejects.toThrow(/headers/);
+    await expect(sb.serve(app, GET(), { pool: { size: -1 } })).rejects.toThrow(/pool.size/);
+  });
+});
