@@ -1,4 +1,4 @@
-import { AirlockError } from "@airlock/config";
+import { AirlockError } from "@airlock/config/errors";
 
 /**
  * An error the HTTP layer turns into `{ error: { code, message, field? } }` with `status`.

@@ -133,6 +133,34 @@ describe("POST /api/execute", () => {
     expect(body.output).toBe("ran\n");
     expect(body.dangerAnalysis.findings.length).toBeGreaterThan(0);
   });
+
+  it("resubmitted code reuses its analysis, yet blocking is decided per request's policy", async () => {
+    const code = "console.log('again'); require('child_process').execSync('id')";
+    const first = await execute({ code, policy: "strict" });
+    // The same code, analysis from the cache: extended blocks nothing, so it runs (and the sandbox,
+    // which lends no host commands, refuses child_process).
+    const allowed = await execute({ code, policy: "extended" });
+    const again = await execute({ code, policy: "strict" });
+    expect([first.body.status, again.body.status]).toEqual(["blocked", "blocked"]);
+    expect(allowed.body.status).not.toBe("blocked");
+    expect(allowed.body.output).toBe("again\n");
+    expect(again.body.dangerAnalysis).toEqual(first.body.dangerAnalysis);
+    expect(again.body.id).not.toBe(first.body.id);
+    // Each request still has its own audit row.
+    const audit = await json(await t.req(`/api/audit/execution/${again.body.id}`));
+    expect(audit).toMatchObject({ status: "blocked", level: "critical", policy: "strict" });
+  });
+
+  it("requests with different limits never share a resolved config", async () => {
+    const short = await execute({ code: "console.log(1)", timeout: 1000, memory: 16 });
+    const long = await execute({ code: "console.log(1)", timeout: 2000, memory: 32 });
+    const again = await execute({ code: "console.log(1)", timeout: 1000, memory: 16 });
+    expect([short.body.limits, long.body.limits, again.body.limits]).toMatchObject([
+      { timeoutMs: 1000, memoryBytes: 16 * 1024 * 1024 },
+      { timeoutMs: 2000, memoryBytes: 32 * 1024 * 1024 },
+      { timeoutMs: 1000, memoryBytes: 16 * 1024 * 1024 },
+    ]);
+  });
 });
 
 describe("validation and errors", () => {

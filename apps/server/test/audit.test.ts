@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../src/audit/migrations.js";
+import { GroupCommit } from "../src/audit/group-commit.js";
 import { SqliteAuditStore } from "../src/audit/sqlite.js";
 import type { NewExecution } from "../src/audit/store.js";
 
@@ -198,5 +199,94 @@ describe("SqliteAuditStore", () => {
     expect((await b.get(r.id))?.status).toBe("interrupted");
     expect((await b.get(done.id))?.status).toBe("completed");
     await b.close();
+  });
+});
+
+describe("GroupCommit", () => {
+  it("one fsync covers every commit made while another was in flight, and none is reported early", async () => {
+    const path = join(dir, "group.db");
+    const store = new SqliteAuditStore({ path });
+    const group = new GroupCommit(`${path}-wal`);
+    const first = group.durable(); // starts fsync 1
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
+    // Made while fsync 1 runs: it may not cover them, so they all wait for fsync 2.
+    const later = Array.from({ length: 50 }, () =>
+      group.durable().then(() => {
+        expect(firstDone).toBe(true);
+        return group.syncs;
+      }),
+    );
+    await first;
+    expect(await Promise.all(later)).toEqual(Array(50).fill(2));
+    expect(group.syncs).toBe(2);
+    await group.close();
+    await expect(group.durable()).rejects.toThrow(/closed/);
+    await store.close();
+  });
+
+  it("synced() waits for an fsync only when a commit is not yet covered by one", async () => {
+    const path = join(dir, "synced.db");
+    const store = new SqliteAuditStore({ path });
+    const group = new GroupCommit(`${path}-wal`);
+    await group.synced(); // nothing committed: no fsync
+    expect(group.syncs).toBe(0);
+    group.committed(); // a write nobody waited for (a running mark)
+    await group.synced();
+    expect(group.syncs).toBe(1);
+    await group.synced(); // already covered
+    expect(group.syncs).toBe(1);
+    await group.close();
+    await store.close();
+  });
+
+  it("a failed fsync fails its waiters and every later one (deny), where a good file syncs (allow)", async () => {
+    // fdatasync of a character device fails with EINVAL, standing in for a disk error.
+    const bad = new GroupCommit("/dev/null");
+    await expect(bad.durable()).rejects.toMatchObject({ code: "EINVAL" });
+    // Linux may drop the unsynced pages after a failed fsync: nothing later can be trusted durable.
+    await expect(bad.durable()).rejects.toMatchObject({ code: "EINVAL" });
+    expect(bad.syncs).toBe(1);
+    await bad.close();
+  });
+
+  it("a store in full mode syncs through the group: concurrent writes share fsyncs and are all readable", async () => {
+    const path = join(dir, "grouped.db");
+    const store = new SqliteAuditStore({ path, synchronous: "full" });
+    const rows = Array.from({ length: 40 }, () => execution());
+    const before = store.fsyncs ?? NaN;
+    await Promise.all(rows.map((e) => store.insert(e)));
+    // The first insert started an fsync; the 39 made while it ran share the next one.
+    expect(store.fsyncs).toBe(before + 2);
+    await Promise.all(
+      rows.map((e) =>
+        store.finish(e.id, {
+          status: "completed",
+          exitCode: 0,
+          durationMs: 1,
+          outputBytes: 0,
+          errorCode: null,
+          errorMessage: null,
+        }),
+      ),
+    );
+    // Another connection (another process would do the same) sees every acknowledged row.
+    const db = new Database(path, { readonly: true });
+    const count = db
+      .prepare("SELECT count(*) AS n FROM executions WHERE status = 'completed'")
+      .get() as { n: number };
+    db.close();
+    expect(count.n).toBe(40);
+    await store.close();
+  });
+
+  it("normal mode and :memory: leave syncing to SQLite (no group commit to wait for)", async () => {
+    const normal = new SqliteAuditStore({ path: join(dir, "normal.db"), synchronous: "normal" });
+    const memory = new SqliteAuditStore({ path: ":memory:" });
+    expect([normal.fsyncs, memory.fsyncs]).toEqual([null, null]);
+    await normal.insert(execution());
+    await memory.insert(execution());
+    await normal.close();
+    await memory.close();
   });
 });

@@ -5,6 +5,7 @@ import { SlidingWindowLimiter } from "../src/auth/rate-limit.js";
 import { parseEnv } from "../src/env.js";
 import { ServerEnvError } from "../src/errors.js";
 import { contextPrelude } from "../src/execution/context.js";
+import { Lru } from "../src/execution/lru.js";
 import { csvCell } from "../src/routes/audit.js";
 
 describe("KeyRing", () => {
@@ -181,5 +182,42 @@ describe("csvCell", () => {
     expect(csvCell("@cmd")).toBe("'@cmd");
     expect(csvCell(-12.5)).toBe("-12.5");
     expect(csvCell(null)).toBe("");
+  });
+});
+
+describe("Lru", () => {
+  it("keeps the most recently used entries and drops the least recently used one", () => {
+    const lru = new Lru<string, number>(2);
+    lru.set("a", 1);
+    lru.set("b", 2);
+    expect(lru.get("a")).toBe(1); // a is now the most recent
+    lru.set("c", 3); // evicts b
+    expect([lru.get("a"), lru.get("b"), lru.get("c"), lru.size]).toEqual([1, undefined, 3, 2]);
+  });
+  it("getOrSet computes once per key while it stays cached", () => {
+    const lru = new Lru<number, string>(3);
+    let made = 0;
+    const make = (k: number) => () => (made++, `v${k}`);
+    expect([1, 2, 1, 2, 1].map((k) => lru.getOrSet(k, make(k)))).toEqual([
+      "v1",
+      "v2",
+      "v1",
+      "v2",
+      "v1",
+    ]);
+    expect(made).toBe(2);
+  });
+  it("never holds more than its capacity (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), (keys) => {
+        const lru = new Lru<number, number>(5);
+        for (const k of keys) lru.set(k, k);
+        expect(lru.size).toBeLessThanOrEqual(5);
+        // The last distinct keys set are the ones kept.
+        const recent = [...new Set([...keys].reverse())].slice(0, 5);
+        for (const k of recent) expect(lru.get(k)).toBe(k);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

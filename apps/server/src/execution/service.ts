@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { TIERS, resolveConfig, type PolicyTier } from "@airlock/config";
+import { TIERS, resolveConfig, type AirlockConfig, type PolicyTier } from "@airlock/config";
 import {
   analyze,
   blockThreshold,
@@ -16,6 +16,7 @@ import type { JobOutcome } from "../queue/queue.js";
 import type { RunHandle, RunQueue } from "../queue/run-queue.js";
 import { contextPrelude } from "./context.js";
 import { LatencyWindow } from "./latency.js";
+import { Lru } from "./lru.js";
 import type {
   ExecuteRequest,
   ExecutionResult,
@@ -29,6 +30,16 @@ const MiB = 1024 * 1024;
 const WATCHDOG_GRACE_MS = 2000;
 /** Finished results kept in memory for `GET /api/result/:id` (output is never written to the audit DB). */
 const RESULT_CACHE_SIZE = 1000;
+/**
+ * Analyses kept by the code's SHA-256: agents submit the same tool code again and again, and parsing is
+ * most of the analyzer's cost. Only code up to `ANALYSIS_CACHE_MAX_CHARS` is kept, so the cache stays small.
+ */
+const ANALYSIS_CACHE_SIZE = 512;
+const ANALYSIS_CACHE_MAX_CHARS = 256 * 1024;
+/** Resolved configs by (policy, timeout, memory): resolving runs the config's zod schema each time. */
+const CONFIG_CACHE_SIZE = 64;
+
+const sha256 = (code: string) => createHash("sha256").update(code, "utf8").digest("hex");
 
 export interface SubmitContext {
   apiKeyId: string | null;
@@ -61,9 +72,12 @@ export type PendingStatus = { id: string; status: "queued" | "running" };
 export class ExecutionService {
   readonly #o: ExecutionServiceOptions;
   readonly #results = new Map<string, ExecutionResult>();
+  /** Accepted and not yet finished: queued, running, or ended with its audit row still being made durable. */
   readonly #pending = new Map<string, ExecuteRequest>();
   readonly #listeners = new Set<(r: ExecutionResult) => void>();
   readonly #inflight = new Set<Promise<unknown>>();
+  readonly #analyses = new Lru<string, AnalysisResult>(ANALYSIS_CACHE_SIZE);
+  readonly #configs = new Lru<string, AirlockConfig>(CONFIG_CACHE_SIZE);
   readonly latency = new LatencyWindow(1000);
   readonly counts: Record<ExecutionStatus, number> = {
     completed: 0,
@@ -79,8 +93,32 @@ export class ExecutionService {
 
   /** Analyses code the way `POST /api/execute` would, without running it. */
   analyze(code: string, policy: PolicyTier): AnalysisResult & { blocked: boolean } {
-    const result = analyze(code, { language: "javascript" });
+    const result = this.#analysis(code, sha256(code));
     return { ...result, blocked: shouldBlock(result, policy) };
+  }
+
+  /** The analyzer's result, from the cache when this exact code (by SHA-256) was analysed recently. */
+  #analysis(code: string, codeSha256: string): AnalysisResult {
+    if (code.length > ANALYSIS_CACHE_MAX_CHARS) return analyze(code, { language: "javascript" });
+    return this.#analyses.getOrSet(codeSha256, () =>
+      deepFreeze(analyze(code, { language: "javascript" })),
+    );
+  }
+
+  /** The resolved (frozen) config of a tier with these limits, resolved once per combination. */
+  #config(policy: PolicyTier, timeoutMs: number, memoryBytes: number): AirlockConfig {
+    // The server never lends the host: whatever the tier grants locally, remote callers get no host
+    // directories, no host environment and no host commands.
+    return this.#configs.getOrSet(`${policy}:${timeoutMs}:${memoryBytes}`, () =>
+      resolveConfig({
+        policy,
+        runtime: { timeout_ms: timeoutMs, heap_size: memoryBytes },
+        dirs: [],
+        env: [],
+        allowCommands: [],
+        commands: {},
+      }),
+    );
   }
 
   /** Subscribes to every finished execution (the dashboard's feed). Returns the unsubscribe function. */
@@ -106,18 +144,10 @@ export class ExecutionService {
       req.memory !== undefined ? req.memory * MiB : tier.heap_size,
       tier.heap_size,
     );
-    // The server never lends the host: whatever the tier grants locally, remote callers get no host
-    // directories, no host environment and no host commands.
-    const config = resolveConfig({
-      policy,
-      runtime: { timeout_ms: timeoutMs, heap_size: memoryBytes },
-      dirs: [],
-      env: [],
-      allowCommands: [],
-      commands: {},
-    });
+    const config = this.#config(policy, timeoutMs, memoryBytes);
     const limits = { timeoutMs, memoryBytes, maxOutputBytes: config.runtime.max_output_bytes };
-    const analysis = analyze(req.code, { language: "javascript" });
+    const codeSha256 = sha256(req.code);
+    const analysis = this.#analysis(req.code, codeSha256);
     const dangerAnalysis = {
       score: analysis.score,
       level: analysis.level,
@@ -129,7 +159,7 @@ export class ExecutionService {
       createdAt: Date.now(),
       requestId: ctx.requestId,
       apiKeyId: ctx.apiKeyId,
-      codeSha256: createHash("sha256").update(req.code, "utf8").digest("hex"),
+      codeSha256,
       codeSize: Buffer.byteLength(req.code, "utf8"),
       policy,
       engine: engineName,
@@ -204,7 +234,6 @@ export class ExecutionService {
     const done = handle.result.then(async (outcome) => {
       const { status, ...fields } = toResult(outcome, performance.now() - started);
       const result: ExecutionResult = { id, status, ...shell, ...fields };
-      this.#pending.delete(id);
       try {
         await this.#o.audit.finish(id, {
           status: result.status as AuditStatus,
@@ -217,6 +246,8 @@ export class ExecutionService {
       } catch (e) {
         this.#auditFailed(id, e);
       }
+      // Only now, with the final row durable, is the result shown (here and by `lookup`).
+      this.#pending.delete(id);
       this.#finish(result);
       return result;
     });
@@ -241,6 +272,8 @@ export class ExecutionService {
     if (done) return done;
     const state = this.#o.queue.state(id);
     if (state === "queued" || state === "running") return { id, status: state };
+    // The run ended but its final audit row is still being synced: not finished yet for the client.
+    if (this.#pending.has(id)) return { id, status: "running" };
     return undefined;
   }
 
@@ -258,6 +291,15 @@ export class ExecutionService {
   #auditFailed(id: string, error: unknown): void {
     this.#o.log.error({ err: error, executionId: id }, "audit write failed");
   }
+}
+
+/** Cached analyses are shared by every result that reuses them: freeze them so none can alter another's. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 const SEVERITY_RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
