@@ -246,7 +246,7 @@ describe("child_process under bubblewrap", () => {
        require("child_process").exec("ls", (e) => console.log("exec", e.code));`,
       {},
     );
-    expect(r.stdout).toContain("0 granted content\n");
+    expect(r.stdout, `status=${r.status} stderr=${r.stderr}`).toContain("0 granted content\n");
   });
 });
 
