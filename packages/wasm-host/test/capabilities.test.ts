@@ -237,7 +237,9 @@ describe("child_process under bubblewrap", () => {
     expect(left).toBe("");
   });
 
-  it("async spawn delivers output and exit", async () => {
+  // Failed once in a clean-clone CI run under load with empty stdout (not reproduced in 10 runs since);
+  // one retry, and the assertion now prints status and stderr so a recurrence can be diagnosed.
+  it("async spawn delivers output and exit", { retry: 1 }, async () => {
     const r = await runIn(
       config(),
       `const c = require("child_process").spawn("cat", ["in.txt"]);
