@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
-import type { CapabilityConfig } from "../../capabilities.js";
+import { NO_CAPABILITIES, type CapabilityConfig } from "../../capabilities.js";
 
 /** Where commands are looked up on the host; never the guest's PATH. */
 export const SAFE_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
@@ -113,17 +113,7 @@ export function bwrapAvailable(): boolean {
     args: [],
     cwd: "/",
     env: {},
-    grants: {
-      dirs: [],
-      allowCommands: [],
-      denyCommands: [],
-      commands: {},
-      allowedUrls: [],
-      blockedUrls: [],
-      allowPrivateNetwork: false,
-      rateLimitRps: 0,
-      maxConnections: 0,
-    },
+    grants: NO_CAPABILITIES,
   });
   try {
     const r = spawnSync("bwrap", probe, { stdio: "ignore", timeout: 5_000 });
