@@ -20,6 +20,23 @@ for (let i = 0; i < 300000; i++) a += sq(i % 100) + tri(i % 8);
 console.log("hot = " + a);
 `;
 
+// typed-array.js with its loops moved into functions (the builder freezes functions, not
+// top-level loops): each call copies the arrays across the sandbox boundary and back.
+const TYPED = `function fill(a, run) { for (let i = 0; i < a.length; i++) a[i] = (i * 0.5 + run) % 97; return a.length; }
+function conv(a, b) { for (let i = 0; i < a.length; i++) b[i] = (a[i] * 3) | 0; return b.length; }
+function total(b) { let s = 0; for (let i = 0; i < b.length; i++) s += b[i]; return s; }
+const N = 1000000;
+const a = new Float64Array(N);
+const b = new Int32Array(N);
+let checksum = 0;
+for (let run = 0; run < 20; run++) {
+  fill(a, run);
+  conv(a, b);
+  checksum = (checksum + total(b)) % 1000000007;
+}
+console.log("typed-array checksum = " + checksum);
+`;
+
 const C_FIB = `#include <stdio.h>
 #include <stdlib.h>
 static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
@@ -52,6 +69,7 @@ export function aotBench(runs) {
   const node = process.execPath;
   copyFileSync(join(PROGRAMS_DIR, "fib.js"), join(dir, "fib.js"));
   writeFileSync(join(dir, "hot.js"), HOT);
+  writeFileSync(join(dir, "typed.js"), TYPED);
   const buildOf = (file, out) => {
     const r = timeOnce(node, [AIRLOCK_BIN, "build", join(dir, file), "-o", join(dir, out)]);
     if (r.status !== 0) throw new Error(`airlock build ${file} failed: ${r.err}`);
@@ -59,6 +77,7 @@ export function aotBench(runs) {
   };
   const fibBuildMs = buildOf("fib.js", "fib.airlock");
   buildOf("hot.js", "hot.airlock");
+  buildOf("typed.js", "typed.airlock");
 
   const rows = [];
   const sizes = process.env.BENCH_AOT_FIB45 ? [40, 45] : [40];
@@ -92,6 +111,14 @@ export function aotBench(runs) {
     runs,
   );
   const hotOk = hotPlain.out === hotNode.out && hotBuilt.out === hotNode.out;
+  const typedNode = measure(node, [join(dir, "typed.js")], runs);
+  const typedPlain = measure(node, [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "typed.js")], 1);
+  const typedBuilt = measure(
+    node,
+    [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "typed.airlock")],
+    runs,
+  );
+  const typedOk = typedPlain.out === typedNode.out && typedBuilt.out === typedNode.out;
 
   const lines = rows.map(
     (r) =>
@@ -99,6 +126,9 @@ export function aotBench(runs) {
   );
   lines.push(
     `hot loop (sq, tri) node ${fmtMs(hotNode.ms)}  airlock run hot.js ${fmtMs(hotPlain.ms)}  built ${fmtMs(hotBuilt.ms)}  ${hotOk ? "ok" : "MISMATCH"}`,
+  );
+  lines.push(
+    `typed arrays in functions: node ${fmtMs(typedNode.ms)}  airlock run typed.js ${fmtMs(typedPlain.ms)}  built ${fmtMs(typedBuilt.ms)}  ${typedOk ? "ok" : "MISMATCH"}`,
   );
   lines.push(`airlock build fib.js: ${fmtMs(fibBuildMs)} (cold cache, whole process)`);
   const markdown = `## Built artifacts: \`airlock build\` + \`airlock run app.airlock\` (frozen functions)
@@ -111,11 +141,14 @@ Small functions in a hot loop (300k calls each of \`sq\`, no loop: not dispatche
 loop: dispatched, then backed off at run time because each call is shorter than the crossing):
 node ${fmtMs(hotNode.ms)}, \`airlock run hot.js\` ${fmtMs(hotPlain.ms)}, built \`hot.airlock\`
 ${fmtMs(hotBuilt.ms)} (${fmtRatio(hotBuilt.ms / hotPlain.ms)} of not building) — ${hotOk ? "answers ok" : "MISMATCH"}.
+Typed arrays in functions (typed-array.js with its three loops as functions taking the arrays;
+every call copies the 1M-element arrays into the frozen module's memory and back): node
+${fmtMs(typedNode.ms)}, \`airlock run typed.js\` ${fmtMs(typedPlain.ms)}, built ${fmtMs(typedBuilt.ms)} — ${typedOk ? "answers ok" : "MISMATCH"}.
 \`airlock build fib.js\` (whole process, cold cache): ${fmtMs(fibBuildMs)}.
 `;
   return {
     lines,
     markdown,
-    failures: rows.filter((r) => r.check !== "ok").length + (hotOk ? 0 : 1),
+    failures: rows.filter((r) => r.check !== "ok").length + (hotOk ? 0 : 1) + (typedOk ? 0 : 1),
   };
 }

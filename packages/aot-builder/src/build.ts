@@ -172,6 +172,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         return {
           name: f.name,
           params: f.params,
+          paramKinds: f.paramKinds,
           paths: f.paths,
           returns: f.returns,
           dependsOn: f.dependsOn,

@@ -4,6 +4,11 @@ import type { AirlockConfig } from "@airlock/config";
 export interface ArtifactFrozenFunction {
   readonly name: string;
   readonly params: readonly string[];
+  /**
+   * Which parameters are typed arrays (freeze's `paramKinds`); absent in artifacts built before
+   * typed arrays. The sandbox reads the same from the module's `airlock.paramKinds` section.
+   */
+  readonly paramKinds?: readonly ("number" | "typedarray")[];
   readonly paths: readonly ("int32" | "f64")[];
   readonly returns: "number" | "boolean";
   readonly dependsOn: readonly string[];

@@ -108,6 +108,26 @@ console.log(sq(3), sumSq(10), fact(10), typeof render);
     expect(linked.stderr).toBe('calls {"sumSq":1,"fact":1}\n');
   });
 
+  it("dispatches functions with typed-array parameters and records which parameters they are", async () => {
+    const dir = app({
+      "main.js": `
+function total(a) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; }
+function scale(a, k) { for (let i = 0; i < a.length; i++) a[i] *= k; return a.length; }
+const a = new Int32Array([1, 2, 3]);
+console.log(scale(a, 2), total(a), a.join(","));
+`,
+    });
+    const r = await build({ entry: join(dir, "main.js"), outFile: join(dir, "a.airlock") });
+    expect(r.manifest.frozen.map((f) => [f.name, f.paramKinds])).toEqual([
+      ["total", ["typedarray"]],
+      ["scale", ["typedarray", "number"]],
+    ]);
+    const a = readArtifact(r.outFile);
+    expect(a.bundle).toMatch(/__airlock_f\("scale", \w+, k\)/); // esbuild may rename `a`
+    // This helper's dispatcher handles numbers only: typed arrays fall back to the original.
+    expect(runBundle(a.bundle, a.wasm).stdout).toBe("3 12 2,4,6\n");
+  });
+
   it("keeps the temporal dead zone: a const read before its declaration still throws", () => {
     // esbuild turns top-level const into var, so this only arises for modules linked directly.
     const source = `

@@ -7,12 +7,16 @@ import type {
   AnalyzeOptions,
   FreezeReport,
   FunctionReport,
+  FrozenParamKind,
   FrozenPath,
   FrozenReturn,
 } from "./types.js";
 
-/** Value kinds inside frozen code. Everything is a number except comparison results. */
-export type Ty = "num" | "bool";
+/**
+ * Value kinds inside frozen code. Everything is a number except comparison results; `arr` is a
+ * typed-array parameter, only ever indexed (`a[i]`, `a[i] = v`) or asked its `length`.
+ */
+export type Ty = "num" | "bool" | "arr";
 
 /** A parameter or local of a frozen function. `id` is its slot; parameters come first. */
 export interface Binding {
@@ -46,6 +50,8 @@ export interface FnInfo {
   readonly calls: Set<string>;
   readonly consts: Set<string>;
   readonly math: Set<string>;
+  /** Typed-array parameters it stores into (binding ids); the others need no copy back. */
+  readonly writtenArrays: Set<number>;
 }
 
 /** The analysis plus what codegen needs; not public. */
@@ -140,6 +146,34 @@ function isFunctionNode(node: A.Node | null | undefined): node is FnNode {
       node.type === "ArrowFunctionExpression" ||
       node.type === "FunctionDeclaration")
   );
+}
+
+/**
+ * Parameters used as `p[…]` or `p.length` somewhere in `fn` (and never declared again inside
+ * it): they are typed arrays or the function does not freeze. Every other use of them is then
+ * rejected by the checker.
+ */
+function indexedParams(fn: FnNode): Set<string> {
+  const names = new Set<string>();
+  for (const p of fn.params) if (p.type === "Identifier") names.add(p.name);
+  const out = new Set<string>();
+  const redeclared = new Set<string>();
+  walk(fn.body, (n) => {
+    if (n.type === "MemberExpression") {
+      const m = n as A.MemberExpression;
+      if (m.object.type === "Identifier" && names.has(m.object.name)) {
+        const isLength =
+          !m.computed && m.property.type === "Identifier" && m.property.name === "length";
+        if (m.computed || isLength) out.add(m.object.name);
+      }
+    } else if (n.type === "VariableDeclarator") {
+      walk((n as A.VariableDeclarator).id, (i) => {
+        if (i.type === "Identifier") redeclared.add((i as A.Identifier).name);
+      });
+    }
+  });
+  for (const r of redeclared) out.delete(r);
+  return out;
 }
 
 export function isInt32(value: number): boolean {
@@ -293,6 +327,18 @@ export function analyzeInternal(source: string, options: AnalyzeOptions = {}): A
     if (!changed) break;
   }
 
+  // Typed arrays only enter through the host's call (copied into memory): frozen code cannot
+  // pass one, so a function taking one is never called from frozen code.
+  for (const [name, r] of results) {
+    if (r instanceof Reject) continue;
+    for (const callee of r.calls) {
+      const c = results.get(callee);
+      if (c instanceof Reject || !c?.params.some((p) => p.type === "arr")) continue;
+      results.set(name, new Reject(`calls ${callee}, which takes a typed array`));
+      break;
+    }
+  }
+
   // A function is frozen only if everything it calls is frozen too.
   let shrinking = true;
   while (shrinking) {
@@ -318,6 +364,9 @@ export function analyzeInternal(source: string, options: AnalyzeOptions = {}): A
       ...base,
       frozen: true,
       params: r.params.map((p) => p.name),
+      paramKinds: r.params.map((p): FrozenParamKind =>
+        p.type === "arr" ? "typedarray" : "number",
+      ),
       returns: (r.returns === "bool" ? "boolean" : "number") satisfies FrozenReturn,
       paths: (r.intPath ? ["int32", "f64"] : ["f64"]) satisfies FrozenPath[],
       calls: [...r.calls].sort(),
@@ -417,6 +466,7 @@ class FnChecker {
       calls: new Set(),
       consts: new Set(),
       math: new Set(),
+      writtenArrays: new Set(),
     };
     this.functionScope = new Scope(undefined);
     this.scope = this.functionScope;
@@ -429,13 +479,14 @@ class FnChecker {
     if (fn.type === "FunctionExpression" && fn.id && fn.id.name !== this.cand.name) {
       this.selfName = fn.id.name;
     }
+    const arrayParams = indexedParams(fn);
     for (const p of fn.params) {
       if (p.type === "AssignmentPattern") throw new Reject("has a default parameter");
       if (p.type === "RestElement") throw new Reject("has a rest parameter");
       if (p.type !== "Identifier") throw new Reject("has a destructured parameter");
       if (this.functionScope.vars.has(p.name)) throw new Reject(`repeats parameter ${p.name}`);
       if (p.name === "arguments" || p.name === "eval") throw new Reject(`uses ${p.name}`);
-      const b = this.newBinding(p.name, "num", false);
+      const b = this.newBinding(p.name, arrayParams.has(p.name) ? "arr" : "num", false);
       this.info.params.push(b);
       this.functionScope.vars.set(p.name, b);
     }
@@ -660,6 +711,9 @@ class FnChecker {
           if (!isInt32(ref.value)) this.floatish(floatOk);
           return "num";
         }
+        if (ref.binding.type === "arr") {
+          throw new Reject(`uses typed array ${ref.binding.name} other than a[i] or a.length`);
+        }
         return ref.binding.type;
       }
       case "ThisExpression":
@@ -734,6 +788,7 @@ class FnChecker {
         return this.call(node as A.CallExpression, floatOk);
       case "MemberExpression": {
         const m = node as A.MemberExpression;
+        if (this.element(m)) return "num";
         const name = this.mathMember(m);
         if (name !== undefined && name in MATH_CONSTANTS) {
           this.info.math.add(name);
@@ -780,7 +835,33 @@ class FnChecker {
     return m.property.name;
   }
 
+  /**
+   * `a[i]` or `a.length` on a typed-array parameter: records the array's binding and says true.
+   * Other property access on it is rejected; anything else is not an element (false).
+   */
+  private element(m: A.MemberExpression): boolean {
+    if (m.optional || m.object.type !== "Identifier") return false;
+    const local = this.scope.lookup(m.object.name);
+    if (local === undefined || local === "tdz" || local.type !== "arr") return false;
+    this.info.refs.set(m.object, { kind: "local", binding: local });
+    if (m.computed) {
+      if (this.expr(m.property, true) !== "num") throw new Reject("indexes with a boolean");
+      return true;
+    }
+    if (m.property.type === "Identifier" && m.property.name === "length") return true;
+    throw new Reject(`property access ${this.text(m)}`);
+  }
+
   private assignTarget(target: A.Node, type: Ty): void {
+    if (target.type === "MemberExpression") {
+      const m = target as A.MemberExpression;
+      if (m.computed && this.element(m)) {
+        if (type !== "num") throw new Reject(`stores a boolean in ${this.text(m)}`);
+        const ref = this.info.refs.get(m.object);
+        if (ref?.kind === "local") this.info.writtenArrays.add(ref.binding.id);
+        return;
+      }
+    }
     if (target.type !== "Identifier") {
       if (target.type === "MemberExpression") {
         throw new Reject(`property access ${this.text(target)}`);
@@ -798,6 +879,7 @@ class FnChecker {
       throw new Reject(`assigns to ${name}`);
     }
     if (local.constant) throw new Reject(`assigns to const ${name}`);
+    if (local.type === "arr") throw new Reject(`assigns to typed array parameter ${name}`);
     if (local.type !== type) throw new Reject(`${name} changes between boolean and number`);
     this.info.refs.set(target, { kind: "local", binding: local });
   }

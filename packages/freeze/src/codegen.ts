@@ -4,7 +4,7 @@ import type { Binding, FnInfo } from "./analyze.js";
 import { MATH_CONSTANTS, MATH_FUNCTIONS } from "./math-table.js";
 import { STATUS, bail } from "./runtime-helpers.js";
 
-const { i32, f64, none } = binaryen;
+const { i32, f64 } = binaryen;
 type Ref = binaryen.ExpressionRef;
 
 /** A compiled expression: `i` an int32 number (int path only), `f` a double, `b` a boolean 0/1. */
@@ -15,61 +15,182 @@ interface V {
 
 export type PathKind = "int" | "f64";
 
+const INT_MAX = 2147483647;
+const INT_MIN = -2147483648;
+
 export function exportName(path: PathKind, name: string): string {
   return `${path === "int" ? "int32" : "f64"}:${name}`;
 }
 
-/** Emits one version (int32 or f64) of one frozen function into `m`. */
+/**
+ * Internal name of one version of a function: `n:` one that is on no call cycle; `r:` an
+ * original on a call cycle and `c<k>:` its clones (`level` 0 is the original). Recursive calls go
+ * original → clone 1 → … → clone L → original, and binaryen inlines the clones into the original
+ * (originals are marked no-inline, so this stops there): the recursion is unrolled L levels,
+ * with one wasm call and one fuel tick per L + 1 levels.
+ */
+export function internalName(path: PathKind, name: string, level: number | "plain"): string {
+  const prefix = level === "plain" ? "n" : level === 0 ? "r" : `c${level}`;
+  return `${prefix}:${exportName(path, name)}`;
+}
+
+/** Pattern for binaryen's `no-inline` pass: every `r:` function. */
+export const NO_INLINE_PATTERN = "r:*";
+
+/** What every emitter of one module shares. */
+export interface EmitContext {
+  readonly frozen: Map<string, FnInfo>;
+  /** Functions on a call cycle: they get clones, and calls to them go through those. */
+  readonly recursive: Set<string>;
+  /** How many clones each of them gets. */
+  readonly cloneLevels: number;
+  /** When set, internal functions also take a call depth and bail past it. */
+  readonly maxDepth: number | undefined;
+  readonly useImport: (name: string, arity: number) => string;
+}
+
+/**
+ * Emits one version (int32 or f64) of one frozen function into `m`.
+ *
+ * Calling convention inside the module: `(...params, [depth,] fuel) -> (value, fuel)`. Fuel
+ * lives in a local (a register), not in the `fuel` global: a global load/store per call made
+ * fib 75% slower. It is the *last* operand so that it is read after every argument (nested
+ * calls in the arguments spend fuel first), and it comes back as a second result (multivalue).
+ * The exported entry `(depth, ...params) -> value` (the ABI hosts call) moves fuel between
+ * the global and this chain.
+ */
 export class FnEmitter {
   private readonly vars: number[] = [];
   private readonly loops: { brk: string; cont: string }[] = [];
   private labels = 0;
   private readonly numType: number;
+  private readonly valueType: number;
+  /** Locals after the parameters: `depth` (when checked), then `fuel`. */
+  private readonly depthSlot: number;
+  private readonly fuelSlot: number;
+  private readonly extra: number;
+  private readonly tuples = new Map<number, number>();
+  /** Typed-array parameter binding id → its index among them (length/kind locals). */
+  private readonly arrays = new Map<number, number>();
 
   constructor(
     private readonly m: binaryen.Module,
     private readonly info: FnInfo,
     private readonly path: PathKind,
-    private readonly frozen: Map<string, FnInfo>,
-    private readonly maxDepth: number,
-    private readonly useImport: (name: string, arity: number) => string,
+    private readonly ctx: EmitContext,
+    /** 0 for the original, k for clone k (see {@link internalName}). */
+    private readonly clone = 0,
   ) {
     this.numType = path === "int" ? i32 : f64;
-    for (const b of info.bindings.slice(info.params.length)) this.vars.push(this.typeOf(b));
+    this.valueType = info.returns === "bool" ? i32 : this.numType;
+    const p = info.params.length;
+    for (const b of info.params) if (b.type === "arr") this.arrays.set(b.id, this.arrays.size);
+    const a = 2 * this.arrays.size;
+    this.depthSlot = ctx.maxDepth === undefined ? -1 : p + a;
+    this.fuelSlot = ctx.maxDepth === undefined ? p + a : p + a + 1;
+    this.extra = this.fuelSlot + 1 - p;
+    for (const b of info.bindings.slice(p)) this.vars.push(this.typeOf(b));
+  }
+
+  private paramTypes(): number[] {
+    return [
+      ...this.info.params.map((b) => this.typeOf(b)),
+      ...new Array<number>(2 * this.arrays.size).fill(i32),
+      ...(this.ctx.maxDepth === undefined ? [] : [i32]),
+      i32,
+    ];
   }
 
   emit(): void {
     const { m, info } = this;
-    const name = exportName(this.path, info.name);
-    const params = binaryen.createType([i32, ...info.params.map(() => this.numType)]);
-    const result = info.returns === "bool" ? i32 : this.numType;
-    const body: Ref[] = [
-      m.if(m.i32.gt_u(m.local.get(0, i32), m.i32.const(this.maxDepth)), bail(m, STATUS.depth)),
-      this.tick(),
-    ];
+    const name = internalName(this.path, info.name, this.level());
+    const params = binaryen.createType(this.paramTypes());
+    const result = binaryen.createType([this.valueType, i32]);
+    const body: Ref[] = [];
+    if (this.ctx.maxDepth !== undefined) {
+      body.push(
+        m.if(
+          m.i32.gt_u(m.local.get(this.depthSlot, i32), m.i32.const(this.ctx.maxDepth)),
+          bail(m, STATUS.depth),
+        ),
+      );
+    }
+    // Clones are entered only from the level before, so every cycle of calls still passes
+    // through an original, which ticks.
+    if (!this.clone) body.push(this.tick());
     const node = info.node;
     if (node.body.type === "BlockStatement") {
       for (const s of node.body.body) body.push(this.stmt(s));
       // Falling off the end returns undefined: not a number, so let the interpreter do it.
       body.push(bail(m, STATUS.unsupported));
     } else {
-      body.push(m.return(this.returnValue(this.expr(node.body))));
+      body.push(this.ret(this.returnValue(this.expr(node.body))));
     }
     m.addFunction(name, params, result, this.vars, m.block(null, body, binaryen.unreachable));
-    m.addFunctionExport(name, name);
+    if (!this.clone) this.emitEntry();
+  }
+
+  /** The exported `(depth, ...params) -> value`: fuel from the global, and back. */
+  private emitEntry(): void {
+    const { m, info } = this;
+    const name = exportName(this.path, info.name);
+    const types = [
+      ...info.params.map((b) => this.typeOf(b)),
+      ...new Array<number>(2 * this.arrays.size).fill(i32),
+    ];
+    const tuple = binaryen.createType([this.valueType, i32]);
+    const t = 1 + types.length;
+    const args = types.map((ty, i) => m.local.get(1 + i, ty));
+    if (this.ctx.maxDepth !== undefined) args.push(m.local.get(0, i32));
+    args.push(m.global.get("fuel", i32));
+    m.addFunction(
+      `entry:${name}`,
+      binaryen.createType([i32, ...types]),
+      this.valueType,
+      [tuple],
+      m.block(
+        null,
+        [
+          m.local.set(t, m.call(internalName(this.path, info.name, this.level()), args, tuple)),
+          m.global.set("fuel", m.tuple.extract(m.local.get(t, tuple), 1)),
+          m.tuple.extract(m.local.get(t, tuple), 0),
+        ],
+        this.valueType,
+      ),
+    );
+    m.addFunctionExport(`entry:${name}`, name);
+  }
+
+  private level(): number | "plain" {
+    return this.ctx.recursive.has(this.info.name) ? this.clone : "plain";
+  }
+
+  private ret(value: Ref): Ref {
+    return this.m.return(this.m.tuple.make([value, this.m.local.get(this.fuelSlot, i32)]));
   }
 
   private typeOf(b: Binding): number {
-    return b.type === "bool" ? i32 : this.numType;
+    return b.type === "bool" || b.type === "arr" ? i32 : this.numType;
   }
 
   private slot(b: Binding): number {
-    return 1 + b.id; // local 0 is the call depth
+    const p = this.info.params.length;
+    return b.id < p ? b.id : b.id + this.extra;
   }
 
   private tmp(type: number): number {
     this.vars.push(type);
-    return 1 + this.info.params.length + this.vars.length - 1;
+    return this.info.params.length + this.extra + this.vars.length - 1;
+  }
+
+  /** One reusable tuple local per result type (a call's result is extracted right away). */
+  private tupleTmp(type: number): number {
+    let t = this.tuples.get(type);
+    if (t === undefined) {
+      t = this.tmp(type);
+      this.tuples.set(type, t);
+    }
+    return t;
   }
 
   private label(kind: string): string {
@@ -79,9 +200,13 @@ export class FnEmitter {
   /** One unit of fuel; at zero the host decides (more fuel, or the deadline trap). */
   private tick(): Ref {
     const { m } = this;
+    const f = this.fuelSlot;
     return m.block(null, [
-      m.global.set("fuel", m.i32.sub(m.global.get("fuel", i32), m.i32.const(1))),
-      m.if(m.i32.le_s(m.global.get("fuel", i32), m.i32.const(0)), m.call("refuel", [], none)),
+      m.local.set(f, m.i32.sub(m.local.get(f, i32), m.i32.const(1))),
+      m.if(
+        m.i32.le_s(m.local.get(f, i32), m.i32.const(0)),
+        m.local.set(f, m.call("refuel", [], i32)),
+      ),
     ]);
   }
 
@@ -166,7 +291,7 @@ export class FnEmitter {
       case "ReturnStatement": {
         const arg = (node as A.ReturnStatement).argument;
         if (!arg) return bail(m, STATUS.unsupported);
-        return m.return(this.returnValue(this.expr(arg)));
+        return this.ret(this.returnValue(this.expr(arg)));
       }
       case "BreakStatement":
         return m.br(this.loops[this.loops.length - 1]!.brk);
@@ -272,7 +397,13 @@ export class FnEmitter {
       case "CallExpression":
         return this.call(node as A.CallExpression);
       case "MemberExpression": {
-        const prop = (node as A.MemberExpression).property as A.Identifier;
+        const me = node as A.MemberExpression;
+        const arr = this.arrayOf(me);
+        if (arr !== undefined) {
+          if (!me.computed) return this.fromInt(m.local.get(this.lenSlot(arr), i32));
+          return this.loadElement(this.elementAddress(arr, me.property));
+        }
+        const prop = me.property as A.Identifier;
         return { e: m.f64.const(MATH_CONSTANTS[prop.name]!), k: "f" };
       }
       default:
@@ -342,11 +473,13 @@ export class FnEmitter {
       }
     }
     if (op === "**") {
-      const pow = this.useImport("pow", 2);
+      const pow = this.ctx.useImport("pow", 2);
       return { e: m.call(pow, [this.toF(left), this.toF(right)], f64), k: "f" };
     }
     const [l, r] = this.unify(this.num(left), this.num(right));
     if (l.k === "i") {
+      const fast = this.addConst(op, l.e, r.e);
+      if (fast !== undefined) return { e: fast, k: "i" };
       const helper = { "+": "addi", "-": "subi", "*": "muli", "/": "divi", "%": "remi" }[op];
       if (!helper) throw new Error(`freeze codegen: operator ${op}`);
       return { e: m.call(helper, [l.e, r.e], i32), k: "i" };
@@ -365,6 +498,37 @@ export class FnEmitter {
       default:
         throw new Error(`freeze codegen: operator ${op}`);
     }
+  }
+
+  /**
+   * `x + c`, `c + x`, `x - c` on the int path with a constant `c`: overflow is one comparison of
+   * `x` with a bound (`n - 1` in fib), cheaper than the general sign test.
+   */
+  private addConst(op: string, a: Ref, b: Ref): Ref | undefined {
+    const { m } = this;
+    const constOf = (e: Ref): number | undefined =>
+      binaryen.getExpressionId(e) === binaryen.ConstId
+        ? ((binaryen.getExpressionInfo(e) as binaryen.ConstInfo).value as number)
+        : undefined;
+    let x: Ref;
+    let c: number | undefined;
+    if (op === "+" && (c = constOf(b)) !== undefined) x = a;
+    else if (op === "+" && (c = constOf(a)) !== undefined) x = b;
+    else if (op === "-" && (c = constOf(b)) !== undefined && c !== INT_MIN) {
+      x = a;
+      c = -c;
+    } else return undefined;
+    if (c === 0) return x;
+    const t = this.tmp(i32);
+    const over =
+      c > 0
+        ? m.i32.gt_s(m.local.tee(t, x, i32), m.i32.const(INT_MAX - c))
+        : m.i32.lt_s(m.local.tee(t, x, i32), m.i32.const(INT_MIN - c));
+    return m.block(
+      null,
+      [m.if(over, bail(m, STATUS.intBail)), m.i32.add(m.local.get(t, i32), m.i32.const(c))],
+      i32,
+    );
   }
 
   /** `a && b` / `a || b`: short-circuit, and the value is the operand that decided. */
@@ -399,6 +563,112 @@ export class FnEmitter {
     }
   }
 
+  // ---- typed arrays -----------------------------------------------------------------------
+  // Elements sit in memory as float64s whatever the array's kind (the wrapper converts on the
+  // way in and out); a store converts the value to the kind first (`$conv`), so reading it back
+  // gives what JS would.
+
+  /** The typed-array binding `me` indexes, if it does. */
+  private arrayOf(me: A.MemberExpression): Binding | undefined {
+    const ref = this.info.refs.get(me.object);
+    return ref?.kind === "local" && ref.binding.type === "arr" ? ref.binding : undefined;
+  }
+
+  private lenSlot(b: Binding): number {
+    return this.info.params.length + 2 * this.arrays.get(b.id)!;
+  }
+
+  private kindSlot(b: Binding): number {
+    return this.lenSlot(b) + 1;
+  }
+
+  /**
+   * The byte address of `a[index]`, or a bail-out ("not handled": JS reads `undefined`, and a
+   * store there is the interpreter's business) unless the index is an integer in [0, length).
+   */
+  private elementAddress(b: Binding, indexNode: A.Node): Ref {
+    const { m } = this;
+    const index = this.num(this.expr(indexNode));
+    const len = m.local.get(this.lenSlot(b), i32);
+    const base = m.local.get(this.slot(b), i32);
+    const at = (i: Ref) => m.i32.add(base, m.i32.shl(i, m.i32.const(3)));
+    if (index.k === "i") {
+      const t = this.tmp(i32);
+      return m.block(
+        null,
+        [
+          m.if(m.i32.ge_u(m.local.tee(t, index.e, i32), len), bail(m, STATUS.unsupported)),
+          at(m.local.get(t, i32)),
+        ],
+        i32,
+      );
+    }
+    // -0 is index 0 (its property key is "0"); NaN and fractions fail the trunc test.
+    const t = this.tmp(f64);
+    const ok = m.i32.and(
+      m.i32.and(
+        m.f64.ge(m.local.tee(t, index.e, f64), m.f64.const(0)),
+        m.f64.lt(m.local.get(t, f64), m.f64.convert_u.i32(len)),
+      ),
+      m.f64.eq(m.f64.trunc(m.local.get(t, f64)), m.local.get(t, f64)),
+    );
+    return m.block(
+      null,
+      [
+        m.if(m.i32.eqz(ok), bail(m, STATUS.unsupported)),
+        at(m.i32.trunc_u_sat.f64(m.local.get(t, f64))),
+      ],
+      i32,
+    );
+  }
+
+  private loadElement(address: Ref): V {
+    const e = this.m.f64.load(0, 8, address);
+    return this.path === "int" ? { e: this.m.call("narrow", [e], i32), k: "i" } : { e, k: "f" };
+  }
+
+  /** `a[i] = v`, `a[i] op= v`, `a[i]++`: the expression's value is the unconverted number. */
+  private storeElement(
+    me: A.MemberExpression,
+    b: Binding,
+    value: (current: () => V) => { stored: V; result: "stored" | "old" },
+  ): V {
+    const { m } = this;
+    const addr = this.tmp(i32);
+    const setAddr = m.local.set(addr, this.elementAddress(b, me.property));
+    const current = (): V => this.loadElement(m.local.get(addr, i32));
+    const oldT = this.tmp(this.numType);
+    let oldUsed = false;
+    const { stored, result } = value(() => {
+      oldUsed = true;
+      return { e: m.local.get(oldT, this.numType), k: this.path === "int" ? "i" : "f" };
+    });
+    const sv = this.num(stored);
+    const vt = sv.k === "i" ? i32 : f64;
+    const valT = this.tmp(vt);
+    const out: Ref[] = [setAddr];
+    if (oldUsed) out.push(m.local.set(oldT, current().e));
+    out.push(m.local.set(valT, sv.e));
+    out.push(
+      m.f64.store(
+        0,
+        8,
+        m.local.get(addr, i32),
+        m.call(
+          "conv",
+          [m.local.get(this.kindSlot(b), i32), this.toF({ e: m.local.get(valT, vt), k: sv.k })],
+          f64,
+        ),
+      ),
+    );
+    if (result === "old") {
+      out.push(m.local.get(oldT, this.numType));
+      return { e: m.block(null, out, this.numType), k: this.path === "int" ? "i" : "f" };
+    }
+    out.push(m.local.get(valT, vt));
+    return { e: m.block(null, out, vt), k: sv.k };
+  }
+
   private localOf(node: A.Node): Binding {
     const ref = this.info.refs.get(node);
     if (ref?.kind !== "local") throw new Error("freeze codegen: assignment target");
@@ -407,6 +677,14 @@ export class FnEmitter {
 
   private update(node: A.UpdateExpression): V {
     const { m } = this;
+    if (node.argument.type === "MemberExpression") {
+      const me = node.argument as A.MemberExpression;
+      const op = node.operator === "++" ? "+" : "-";
+      return this.storeElement(me, this.arrayOf(me)!, (old) => ({
+        stored: this.binary(op, old(), this.constant(1)),
+        result: node.prefix ? "stored" : "old",
+      }));
+    }
     const b = this.localOf(node.argument);
     const type = this.typeOf(b);
     const k = this.path === "int" ? "i" : "f";
@@ -437,6 +715,21 @@ export class FnEmitter {
 
   private assign(node: A.AssignmentExpression): V {
     const { m } = this;
+    if (node.left.type === "MemberExpression") {
+      const me = node.left as A.MemberExpression;
+      const b = this.arrayOf(me)!;
+      // JS evaluates the index before the right-hand side; elementAddress runs first here too.
+      if (node.operator === "=") {
+        return this.storeElement(me, b, () => ({
+          stored: this.expr(node.right),
+          result: "stored",
+        }));
+      }
+      return this.storeElement(me, b, (old) => ({
+        stored: this.binary(node.operator.slice(0, -1), old(), this.expr(node.right)),
+        result: "stored",
+      }));
+    }
     const b = this.localOf(node.left);
     const type = this.typeOf(b);
     let value: V;
@@ -463,14 +756,29 @@ export class FnEmitter {
     }
     const ref = this.info.refs.get(node.callee);
     if (ref?.kind !== "fn") throw new Error("freeze codegen: callee");
-    const callee = this.frozen.get(ref.name)!;
+    const callee = this.ctx.frozen.get(ref.name)!;
     const useInt = this.path === "int" && callee.intPath;
-    const depth = m.i32.add(m.local.get(0, i32), m.i32.const(1));
     const operands = args.map((a) => (useInt ? this.store(a) : this.toF(a)));
+    if (this.ctx.maxDepth !== undefined) {
+      operands.push(m.i32.add(m.local.get(this.depthSlot, i32), m.i32.const(1)));
+    }
+    // Read after the arguments: calls among them have spent fuel by then.
+    operands.push(m.local.get(this.fuelSlot, i32));
     const resultType = callee.returns === "bool" ? i32 : useInt ? i32 : f64;
-    const e = m.call(
-      exportName(useInt ? "int" : "f64", ref.name),
-      [depth, ...operands],
+    const tuple = binaryen.createType([resultType, i32]);
+    const t = this.tupleTmp(tuple);
+    // Level k calls level k + 1 of a recursive callee; the last clone calls the originals.
+    const level = !this.ctx.recursive.has(ref.name)
+      ? "plain"
+      : (this.clone + 1) % (this.ctx.cloneLevels + 1);
+    const target = internalName(useInt ? "int" : "f64", ref.name, level);
+    const e = m.block(
+      null,
+      [
+        m.local.set(t, m.call(target, operands, tuple)),
+        m.local.set(this.fuelSlot, m.tuple.extract(m.local.get(t, tuple), 1)),
+        m.tuple.extract(m.local.get(t, tuple), 0),
+      ],
       resultType,
     );
     return { e, k: callee.returns === "bool" ? "b" : useInt ? "i" : "f" };
@@ -528,7 +836,7 @@ export class FnEmitter {
       }
       default: {
         const spec = MATH_FUNCTIONS[name]!;
-        const imp = this.useImport(name, spec.arity);
+        const imp = this.ctx.useImport(name, spec.arity);
         return { e: m.call(imp, args.map(f), f64), k: "f" };
       }
     }

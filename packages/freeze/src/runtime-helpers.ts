@@ -20,6 +20,21 @@ export const STATUS = {
   depth: 4,
 } as const;
 
+/**
+ * Typed-array kinds as frozen code numbers them (the `kind` argument of an export). Any other
+ * typed array (Uint8ClampedArray, BigInt64Array…) is "not handled".
+ */
+export const ARRAY_KINDS = {
+  Float64Array: 0,
+  Float32Array: 1,
+  Int32Array: 2,
+  Uint8Array: 3,
+  Int8Array: 4,
+  Int16Array: 5,
+  Uint16Array: 6,
+  Uint32Array: 7,
+} as const;
+
 const { i32, i64, f64, none } = binaryen;
 const INT_MIN = -2147483648;
 
@@ -44,15 +59,21 @@ export function addRuntime(m: binaryen.Module): void {
   const fn = (name: string, params: number[], result: number, vars: number[], body: number[]) =>
     m.addFunction(name, binaryen.createType(params), result, vars, m.block(null, body, result));
 
+  // The next fuel grant (frozen code keeps fuel in a local; see codegen.ts), or the deadline trap.
   m.addFunction(
     "refuel",
     none,
-    none,
-    [],
-    m.block(null, [
-      m.global.set("fuel", m.call("checkpoint", [], i32)),
-      m.if(m.i32.le_s(m.global.get("fuel", i32), m.i32.const(0)), bail(m, STATUS.deadline)),
-    ]),
+    i32,
+    [i32],
+    m.block(
+      null,
+      [
+        m.local.set(0, m.call("checkpoint", [], i32)),
+        m.if(m.i32.le_s(m.local.get(0, i32), m.i32.const(0)), bail(m, STATUS.deadline)),
+        m.local.get(0, i32),
+      ],
+      i32,
+    ),
   );
 
   // r = a + b; overflow iff a and b have the same sign and r has the other one.
@@ -238,6 +259,33 @@ export function addRuntime(m: binaryen.Module): void {
         ),
       ),
       m.call("host_mod", [get(0, f64), get(1, f64)], f64),
+    ],
+  );
+  // A number stored into a typed array, converted to its kind (ARRAY_KINDS) and back to a
+  // double: what reading the element again gives in JS.
+  const conv = (kind: number) => m.i32.eq(get(0), m.i32.const(kind));
+  const x = () => m.call("toi32", [get(1, f64)], i32);
+  fn(
+    "conv",
+    [i32, f64],
+    f64,
+    [],
+    [
+      m.if(conv(ARRAY_KINDS.Float64Array), m.return(get(1, f64))),
+      m.if(conv(ARRAY_KINDS.Float32Array), m.return(m.f64.promote(m.f32.demote(get(1, f64))))),
+      m.if(conv(ARRAY_KINDS.Int32Array), m.return(m.f64.convert_s.i32(x()))),
+      m.if(
+        conv(ARRAY_KINDS.Uint8Array),
+        m.return(m.f64.convert_s.i32(m.i32.and(x(), m.i32.const(255)))),
+      ),
+      m.if(conv(ARRAY_KINDS.Int8Array), m.return(m.f64.convert_s.i32(m.i32.extend8_s(x())))),
+      m.if(conv(ARRAY_KINDS.Int16Array), m.return(m.f64.convert_s.i32(m.i32.extend16_s(x())))),
+      m.if(
+        conv(ARRAY_KINDS.Uint16Array),
+        m.return(m.f64.convert_s.i32(m.i32.and(x(), m.i32.const(65535)))),
+      ),
+      // Uint32Array
+      m.f64.convert_u.i32(x()),
     ],
   );
   // Math.round: round half toward +∞. ceil, then step down if that went more than half up.

@@ -19,6 +19,13 @@ export interface CompileOptions {
 /** The value kinds a frozen function can return. */
 export type FrozenReturn = "number" | "boolean";
 
+/**
+ * What a parameter takes: a number, or a typed array (`Int32Array`, `Float64Array`, `Uint8Array`,
+ * `Float32Array`, `Int8Array`, `Int16Array`, `Uint16Array`, `Uint32Array`) that the code only
+ * indexes and asks for its `length`.
+ */
+export type FrozenParamKind = "number" | "typedarray";
+
 /** Which compiled versions a frozen function has. `int32` is tried first when every argument is an int32. */
 export type FrozenPath = "int32" | "f64";
 
@@ -34,6 +41,8 @@ interface FunctionReportBase {
 export interface FrozenFunctionReport extends FunctionReportBase {
   readonly frozen: true;
   readonly params: readonly string[];
+  /** One per parameter, in order. */
+  readonly paramKinds: readonly FrozenParamKind[];
   readonly returns: FrozenReturn;
   readonly paths: readonly FrozenPath[];
   /** Frozen functions it calls (itself included when recursive). */
@@ -78,10 +87,16 @@ export type FrozenImports = Record<string, Record<string, unknown>>;
 export interface FrozenFunction {
   readonly name: string;
   readonly params: readonly string[];
+  readonly paramKinds: readonly FrozenParamKind[];
   readonly returns: FrozenReturn;
   readonly paths: readonly FrozenPath[];
   readonly dependsOn: readonly string[];
-  /** Export names in the wasm module; each takes `(depth, ...params)`. */
+  /**
+   * Export names in the wasm module; each takes `(depth, ...params, ...arrays)`: a number
+   * parameter is a number, a typed-array parameter the byte offset of its elements in the
+   * exported `memory` (as float64s), and `arrays` is `length, kind` for each typed-array
+   * parameter in order (kind: see the README). `depth` is ignored unless `maxDepth` was set.
+   */
   readonly exports: { readonly int32?: string; readonly f64: string };
   /**
    * A JS function for this frozen function in `instance` (made by {@link instantiateFrozen}).

@@ -4,6 +4,7 @@
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
+    static customSections(module: Module, name: string): ArrayBuffer[];
   }
   class Instance {
     constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
@@ -12,5 +13,9 @@ declare namespace WebAssembly {
   function validate(bytes: ArrayBufferView | ArrayBuffer): boolean;
   class Global {
     value: number;
+  }
+  class Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
   }
 }

@@ -18,8 +18,8 @@ describe("fuel and deadline", () => {
 
   it("stops a frozen infinite loop at the deadline with FrozenDeadlineError", () => {
     const frozen = build(spin);
-    const f = frozen.functions[0]!.wrap(instantiateFrozen(frozen, { deadline: Date.now() + 150 }));
     const start = Date.now();
+    const f = frozen.functions[0]!.wrap(instantiateFrozen(frozen, { deadline: start + 150 }));
     let caught: unknown;
     try {
       f(1);
@@ -93,6 +93,32 @@ describe("deep recursion", () => {
 
   it("rejects a nonsensical maxDepth", () => {
     expect(() => build(deep, { maxDepth: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("recursion unrolling", () => {
+  it("unrolls small recursion: one checkpoint per several levels, same answers", () => {
+    let checkpoints = 0;
+    const frozen = build("function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }");
+    const instance = instantiateFrozen(frozen, {
+      fuel: 1000,
+      checkpoint: () => (++checkpoints, 1000),
+    });
+    const fib = frozen.functions[0]!.wrap(instance);
+    expect(fib(25)).toBe(75025);
+    // 242785 calls; one tick per call would be ~243 checkpoints of 1000 units.
+    expect(checkpoints).toBeGreaterThan(10);
+    expect(checkpoints).toBeLessThan(243 / 2);
+  });
+
+  it("compiles big mutually recursive functions (no clones) in bounded time", () => {
+    const big = Array.from({ length: 300 }, (_, i) => `(n ^ ${i})`).join(" + ");
+    const src = `function even(n) { if (n <= 0) return ${big}; return odd(n - 1); }
+function odd(n) { if (n <= 0) return 1; return even(n - 1) + odd(n - 1) * 0; }`;
+    const frozen = build(src);
+    const original = new Function(`${src}; return even;`)() as (n: number) => number;
+    const even = frozen.functions[0]!.wrap(instantiateFrozen(frozen));
+    for (const n of [0, 1, 5, 12]) expect(even(n)).toBe(original(n));
   });
 });
 

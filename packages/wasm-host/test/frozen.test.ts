@@ -256,3 +256,54 @@ describe("frozen functions in the sandbox", () => {
     expect(await bad({ wasm: FROZEN.wasm, functions: FROZEN.functions })).toBe("accepted");
   });
 });
+
+describe("typed-array parameters of frozen functions", () => {
+  const run = async (code: string) => (await runWith(FROZEN, code)).stdout;
+
+  it("reads and writes the guest's typed arrays exactly like the interpreter", async () => {
+    // Each line: the frozen answer, then the array, then the interpreter's on a fresh copy.
+    const code = `
+      const mk = (K) => new K([1, 2.5, -3, 200, 70000]);
+      const interp = (a, k) => { for (let i = 0; i < a.length; i++) a[i] = a[i] * k; return a.length; };
+      for (const K of [Int32Array, Float64Array, Uint8Array, Float32Array, Int16Array, Uint32Array]) {
+        const a = mk(K), b = mk(K);
+        const r = __airlock_frozen("scaleArr", a, 2.5);
+        console.log(K.name, r, a.join(","), interp(b, 2.5), b.join(","), __airlock_frozen("sumArr", a));
+      }
+      const buf = new Int16Array([9, 9, 1, 2, 3, 9]);
+      console.log(__airlock_frozen("scaleArr", new Int16Array(buf.buffer, 4, 3), 2), buf.join(","));
+    `;
+    const lines = (await run(code)).trim().split("\n");
+    expect(lines).toHaveLength(7);
+    for (const line of lines.slice(0, 6)) {
+      const [kind, r, got, r2, want, sum] = line.split(" ");
+      expect(`${kind} ${r} ${got}`).toBe(`${kind} ${r2} ${want}`);
+      const total = got!.split(",").reduce((s, x) => s + Number(x), 0);
+      expect(Number(sum)).toBe(total);
+    }
+    expect(lines[6]).toBe("3 9,9,2,4,6,9");
+  });
+
+  it("deny: lookalikes, plain arrays, clamped arrays and patched getters are not handled", async () => {
+    const out = await run(`
+      const fake = Object.create(Int32Array.prototype);
+      const plain = [1, 2];
+      console.log(
+        __airlock_frozen("sumArr", plain) === undefined,
+        __airlock_frozen("sumArr", { length: 1, 0: 5 }) === undefined,
+        __airlock_frozen("sumArr", fake) === undefined,
+        __airlock_frozen("sumArr", new Uint8ClampedArray([1])) === undefined,
+        __airlock_frozen("sumArr", 5) === undefined,
+        __airlock_frozen("fib", new Int32Array(3)) === undefined,
+        __airlock_frozen("sumArr", new Int32Array(new SharedArrayBuffer(8))) === undefined,
+      );
+      // An empty array has no bytes to read (the host never asks for its buffer).
+      console.log(__airlock_frozen("sumArr", new Float64Array(0)), __airlock_frozen("scaleArr", new Int8Array(0), 2));
+      // A guest that redefines the buffer getter cannot point the host at other memory.
+      const TA = Object.getPrototypeOf(Int8Array.prototype);
+      Object.defineProperty(TA, "length", { get() { return 1e9; } });
+      console.log(__airlock_frozen("sumArr", new Int32Array([1, 2, 3])));
+    `);
+    expect(out).toBe("true true true true true true true\n0 0\n6\n");
+  });
+});

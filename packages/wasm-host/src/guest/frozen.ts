@@ -9,11 +9,33 @@
  * original"). It does not dispatch while a `Math` member the compiled code relies on
  * (`dependsOn: ["Math.floor", …]`) differs from the one the run started with, or `Math` itself
  * was replaced: the interpreted original then sees the patched version, as JS would.
+ *
+ * Typed-array parameters (`spec[i].arrays`: their positions) cross as a descriptor this closure
+ * makes with the intrinsic getters captured at install time (a guest that later patches
+ * `%TypedArray%.prototype` or passes a lookalike gets "not handled"); after a successful call the
+ * host returns `{ v, bytes }` and the new bytes are copied back into each array it wrote
+ * (`bytes[i]` is a hole for one the function only reads).
  */
 export function installFrozen(g, call, specJson) {
   "use strict";
   const spec = JSON.parse(specJson);
   const M = g.Math;
+  const apply = g.Reflect.apply;
+  const create = g.Object.create;
+  const U8 = g.Uint8Array;
+  const u8set = U8.prototype.set;
+  const TA = g.Object.getPrototypeOf(g.Int8Array.prototype);
+  const getter = (key) => g.Object.getOwnPropertyDescriptor(TA, key).get;
+  const tagOf = getter(g.Symbol.toStringTag);
+  const bufferOf = getter("buffer");
+  const offsetOf = getter("byteOffset");
+  const lengthOf = getter("length");
+  const byteLengthOf = getter("byteLength");
+  // Throws for a SharedArrayBuffer: those are "not handled" (the host reads ArrayBuffers only).
+  const bufferByteLength = g.Object.getOwnPropertyDescriptor(
+    g.ArrayBuffer.prototype,
+    "byteLength",
+  ).get;
   // Null-prototype table: a guest that patches Map or Object.prototype cannot change the lookup.
   const table = Object.create(null);
   for (const f of spec) {
@@ -21,7 +43,7 @@ export function installFrozen(g, call, specJson) {
     for (const d of f.dependsOn) {
       if (d.startsWith("Math.")) math.push(d.slice(5), M[d.slice(5)]);
     }
-    table[f.name] = { arity: f.params.length, math, skip: 0, backoff: 0 };
+    table[f.name] = { arity: f.params.length, math, arrays: f.arrays || [], skip: 0, backoff: 0 };
   }
   // Skip the next 1, 2, 4, … calls of `f` (always safe: the interpreted original runs instead).
   function backOff(f) {
@@ -42,8 +64,41 @@ export function installFrozen(g, call, specJson) {
     const math = f.math;
     for (let i = 0; i < math.length; i += 2) if (M[math[i]] !== math[i + 1]) return undefined;
     const args = [a0, a1, a2, a3, a4, a5, a6, a7];
-    for (let i = 0; i < f.arity; i++) if (typeof args[i] !== "number") return undefined;
+    const views = [];
+    for (let i = 0; i < f.arrays.length; i++) {
+      const at = f.arrays[i];
+      const a = args[at];
+      const tag = apply(tagOf, a, []);
+      if (typeof tag !== "string") return undefined;
+      const d = create(null);
+      d.b = apply(bufferOf, a, []);
+      try {
+        apply(bufferByteLength, d.b, []);
+      } catch {
+        return undefined;
+      }
+      d.o = apply(offsetOf, a, []);
+      d.n = apply(lengthOf, a, []);
+      d.k = tag;
+      views.push(d.b, d.o, apply(byteLengthOf, a, []));
+      args[at] = d;
+    }
+    for (let i = 0; i < f.arity; i++) {
+      if (typeof args[i] !== "number" && (f.arrays.length === 0 || typeof args[i] !== "object")) {
+        return undefined;
+      }
+    }
     const r = call(name, args);
+    if (f.arrays.length > 0 && r !== null && typeof r === "object" && !("0" in r)) {
+      for (let i = 0; i < views.length / 3; i++) {
+        if (r.bytes[i] === undefined) continue; // the function only reads this array
+        apply(u8set, new U8(views[3 * i], views[3 * i + 1], views[3 * i + 2]), [
+          new U8(r.bytes[i]),
+        ]);
+      }
+      f.backoff = 0;
+      return r.v;
+    }
     // null: the run's deadline passed (or it was killed) inside frozen code. The interrupt
     // handler ends the guest at its next poll, uncatchably, with the run's own status.
     if (r === null) for (;;) {}

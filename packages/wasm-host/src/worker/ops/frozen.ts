@@ -2,7 +2,9 @@
  * Frozen functions (`SandboxOptions.frozen`, compiled by `@airlock/freeze`): each worker
  * instantiates a frozen module once per sha256 and calls into it synchronously. The calling
  * convention mirrors `@airlock/freeze`'s `FrozenFunction.wrap` (this package must not load
- * freeze, which pulls in binaryen): exports take `(depth, ...params)`; a trap leaves a reason
+ * freeze, which pulls in binaryen): exports take `(depth, ...params)` (plus `length, kind` per
+ * typed-array parameter, see below; `depth` is ignored by modules built without `maxDepth`,
+ * which rely on V8's stack-overflow RangeError instead); a trap leaves a reason
  * in the `__status` global; the int32 path bails to the f64 one on any surprise.
  *
  * Limits: every loop iteration and call in frozen code spends fuel; when it runs out the module
@@ -10,6 +12,13 @@
  * signal, instruction budget — one checkpoint counts as one interrupt poll). A "no" traps the
  * frozen code; the guest then spins in `for (;;)` until the interrupt handler ends it with the
  * run's own status (`timeout`, `killed`).
+ *
+ * Typed arrays: a module says which parameters are typed arrays in its `airlock.paramKinds`
+ * custom section. The guest's dispatcher passes such an argument as a descriptor it made itself
+ * (`{ b: buffer, o: byteOffset, n: length, k: kind name }`, read through the intrinsic getters);
+ * the host copies the elements into the module's memory as float64s (freeze's ABI), and after a
+ * successful call hands the array's new bytes back for the guest to copy in. Cost: the whole
+ * buffer crosses twice (getArrayBuffer copies it out of the guest heap), O(buffer) per call.
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { FROZEN_MATH_IMPORTS, wasmReflect } from "../../frozen-link.js";
@@ -18,7 +27,7 @@ import type { FrozenRequest } from "../../protocol.js";
 import type { FrozenFunctionSpec } from "../../types.js";
 import type { Op } from "./types.js";
 
-/** Fuel per checkpoint: ~1–3 ms of frozen code between deadline checks. */
+/** Fuel per checkpoint: ~1–4 ms of frozen code between deadline checks (fib: 3.5 ms). */
 const FUEL = 1 << 20;
 /** Frozen modules kept instantiated per worker (least recently used goes first). */
 const CACHE_SIZE = 8;
@@ -38,10 +47,47 @@ export const TOO_DEEP: unique symbol = Symbol("too deep");
 export type FrozenCallResult = number | boolean | undefined | typeof STOPPED | typeof TOO_DEEP;
 
 type Caller = (args: readonly number[]) => FrozenCallResult;
+/** A typed-array argument on the host side: a copy of its elements, and its kind. */
+interface HostArray {
+  readonly a: Float64Array | Int32Array;
+  readonly kind: number;
+  /** Set by the call when frozen code may have stored into it (its bytes go back). */
+  written?: boolean;
+}
+type ArrayCaller = (args: readonly (number | HostArray)[]) => FrozenCallResult;
+
+/** freeze's typed-array kinds (`ARRAY_KINDS`): the constructor and element size of each. */
+const ARRAY_KINDS: Record<
+  string,
+  { kind: number; make: (n: number) => Float64Array | Int32Array }
+> = {
+  Float64Array: { kind: 0, make: (n) => new Float64Array(n) },
+  Float32Array: { kind: 1, make: (n) => new Float32Array(n) as unknown as Float64Array },
+  Int32Array: { kind: 2, make: (n) => new Int32Array(n) },
+  Uint8Array: { kind: 3, make: (n) => new Uint8Array(n) as unknown as Int32Array },
+  Int8Array: { kind: 4, make: (n) => new Int8Array(n) as unknown as Int32Array },
+  Int16Array: { kind: 5, make: (n) => new Int16Array(n) as unknown as Int32Array },
+  Uint16Array: { kind: 6, make: (n) => new Uint16Array(n) as unknown as Int32Array },
+  Uint32Array: { kind: 7, make: (n) => new Uint32Array(n) as unknown as Int32Array },
+};
+/** Kinds whose elements are all int32 (the int path may run). */
+const INT_KINDS = new Set([2, 3, 4, 5, 6]);
+/** Elements of all typed-array arguments of one call, at most (8 bytes each in wasm memory). */
+const MAX_ARRAY_ELEMENTS = 1 << 27;
+const PARAM_KINDS_SECTION = "airlock.paramKinds";
+/** Which typed-array parameters each function stores into; without it, all are copied back. */
+const WRITTEN_ARRAYS_SECTION = "airlock.writtenArrays";
 type WasmFn = (depth: number, ...args: number[]) => number;
 
 interface Linked {
-  readonly fns: Map<string, { arity: number; call: Caller }>;
+  readonly fns: Map<
+    string,
+    { arity: number; call: Caller; arrays?: readonly number[]; callArrays?: ArrayCaller }
+  >;
+  /** Per function, which parameters are typed arrays (from the module's custom section). */
+  readonly kinds: Map<string, readonly boolean[]>;
+  /** Per function, the parameter indexes of typed arrays it writes (absent: all of them). */
+  readonly written: Map<string, ReadonlySet<number>>;
   /** Asked at each checkpoint; set around every call, "stop" otherwise. */
   keepGoing: () => boolean;
 }
@@ -100,6 +146,122 @@ function wrap(spec: FrozenFunctionSpec, exports: Record<string, unknown>): Calle
   };
 }
 
+/**
+ * `wrap` for a function with typed-array parameters: elements go into linear memory as
+ * float64s (after the numbers: `(depth, ...params, ...[length, kind] per array)`), and come
+ * back into the host copies only when the call succeeded.
+ */
+function wrapArrays(
+  spec: FrozenFunctionSpec,
+  exports: Record<string, unknown>,
+  isArray: readonly boolean[],
+  written: ReadonlySet<number> | undefined,
+): ArrayCaller {
+  const status = exports.__status as { value: number };
+  const memory = exports.memory as { buffer: ArrayBuffer; grow(pages: number): number };
+  const f64Fn = exports[spec.exports.f64] as WasmFn;
+  const intFn = spec.exports.int32 ? (exports[spec.exports.int32] as WasmFn) : undefined;
+  const bool = spec.returns === "boolean";
+  const decode = (err: unknown): FrozenCallResult => {
+    if (status.value === STATUS.unsupported) return undefined;
+    if (status.value === STATUS.depth) return TOO_DEEP;
+    if (status.value === STATUS.deadline) return STOPPED;
+    if (err instanceof RangeError && /call stack/i.test(err.message)) return TOO_DEEP;
+    throw err;
+  };
+  return (args) => {
+    let allInt = true;
+    const call: number[] = [];
+    const tail: number[] = [];
+    const arrays: { a: Float64Array | Int32Array; at: number; back: boolean }[] = [];
+    let elements = 0;
+    for (let i = 0; i < isArray.length; i++) {
+      const a = args[i]!;
+      if (!isArray[i]) {
+        if (typeof a !== "number") return undefined;
+        if (!isInt32(a)) allInt = false;
+        call.push(a);
+        continue;
+      }
+      if (typeof a === "number") return undefined;
+      if (!INT_KINDS.has(a.kind)) allInt = false;
+      const back = written === undefined || written.has(i);
+      a.written = back;
+      arrays.push({ a: a.a, at: elements * 8, back });
+      call.push(elements * 8);
+      tail.push(a.a.length, a.kind);
+      elements += a.a.length;
+      if (elements > MAX_ARRAY_ELEMENTS) return undefined;
+    }
+    const pages = Math.ceil((elements * 8) / 65536) - memory.buffer.byteLength / 65536;
+    if (pages > 0) memory.grow(pages);
+    const copyIn = () => {
+      for (const { a, at } of arrays) new Float64Array(memory.buffer, at, a.length).set(a);
+    };
+    const finish = (r: number): FrozenCallResult => {
+      for (const { a, at, back } of arrays) {
+        if (back) a.set(new Float64Array(memory.buffer, at, a.length));
+      }
+      return bool ? r !== 0 : r;
+    };
+    status.value = STATUS.ok;
+    if (allInt && intFn) {
+      copyIn();
+      try {
+        return finish(intFn(0, ...call, ...tail));
+      } catch (err) {
+        if (status.value !== STATUS.intBail) return decode(err);
+        status.value = STATUS.ok; // redo from the original elements on the f64 path
+      }
+    }
+    copyIn();
+    try {
+      return finish(f64Fn(0, ...call, ...tail));
+    } catch (err) {
+      return decode(err);
+    }
+  };
+}
+
+/** One JSON custom section of `mod` as `{ name: value }`, or `{}` if absent or unreadable. */
+function jsonSection(mod: WebAssembly.Module, name: string): Record<string, unknown> {
+  const sections = (
+    WebAssembly.Module as unknown as { customSections(m: unknown, n: string): ArrayBuffer[] }
+  ).customSections(mod, name);
+  if (sections.length !== 1) return {};
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(sections[0])) as unknown;
+    return parsed !== null && typeof parsed === "object" ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Which parameters are typed arrays, per function (none: every parameter is a number). */
+function paramKinds(mod: WebAssembly.Module): Map<string, readonly boolean[]> {
+  const out = new Map<string, readonly boolean[]>();
+  for (const [name, kinds] of Object.entries(jsonSection(mod, PARAM_KINDS_SECTION))) {
+    if (Array.isArray(kinds) && kinds.every((k) => k === "number" || k === "typedarray")) {
+      out.set(
+        name,
+        kinds.map((k) => k === "typedarray"),
+      );
+    }
+  }
+  return out;
+}
+
+/** Which typed-array parameters each function writes, where the module says. */
+function writtenArrays(mod: WebAssembly.Module): Map<string, ReadonlySet<number>> {
+  const out = new Map<string, ReadonlySet<number>>();
+  for (const [name, list] of Object.entries(jsonSection(mod, WRITTEN_ARRAYS_SECTION))) {
+    if (Array.isArray(list) && list.every((i) => Number.isInteger(i))) {
+      out.set(name, new Set(list as number[]));
+    }
+  }
+  return out;
+}
+
 /** The instantiated module for `req` in this worker (validated on the main thread already). */
 function link(req: FrozenRequest): Linked {
   const hit = cache.get(req.hash);
@@ -109,7 +271,12 @@ function link(req: FrozenRequest): Linked {
     return hit;
   }
   const mod = new WebAssembly.Module(req.wasm);
-  const linked: Linked = { fns: new Map(), keepGoing: stopAlways };
+  const linked: Linked = {
+    fns: new Map(),
+    kinds: paramKinds(mod),
+    written: writtenArrays(mod),
+    keepGoing: stopAlways,
+  };
   const math: Record<string, unknown> = {};
   for (const imp of wasmReflect.imports(mod)) {
     if (imp.module === "math") math[imp.name] = HOST_MATH[imp.name];
@@ -119,7 +286,17 @@ function link(req: FrozenRequest): Linked {
     math,
   });
   for (const f of req.functions) {
-    linked.fns.set(f.name, { arity: f.params.length, call: wrap(f, instance.exports) });
+    const isArray = linked.kinds.get(f.name);
+    if (isArray !== undefined && isArray.length === f.params.length && isArray.some(Boolean)) {
+      linked.fns.set(f.name, {
+        arity: f.params.length,
+        call: () => undefined,
+        arrays: isArray.flatMap((a, i) => (a ? [i] : [])),
+        callArrays: wrapArrays(f, instance.exports, isArray, linked.written.get(f.name)),
+      });
+    } else {
+      linked.fns.set(f.name, { arity: f.params.length, call: wrap(f, instance.exports) });
+    }
   }
   cache.set(req.hash, linked);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
@@ -139,20 +316,30 @@ export function callFrozen(
   const linked = link(req);
   const fn = linked.fns.get(name);
   if (fn === undefined || args.length < fn.arity) return undefined;
-  const nums: number[] = [];
+  const nums: (number | HostArray)[] = [];
   for (let i = 0; i < fn.arity; i++) {
     const a = args[i];
-    if (typeof a !== "number") return undefined;
-    nums.push(a);
+    if (typeof a === "number" || (fn.callArrays !== undefined && isHostArray(a))) nums.push(a);
+    else return undefined;
   }
   linked.keepGoing = keepGoing;
   const t0 = performance.now();
   try {
-    return fn.call(nums);
+    if (fn.callArrays !== undefined) return fn.callArrays(nums);
+    return fn.call(nums as number[]);
   } finally {
     lastCallMicros = (performance.now() - t0) * 1000;
     linked.keepGoing = stopAlways;
   }
+}
+
+function isHostArray(a: unknown): a is HostArray {
+  return typeof a === "object" && a !== null && "kind" in a && "a" in a;
+}
+
+/** Which parameters of `name` are typed arrays in `req`'s module (none when unknown). */
+export function frozenArrayParams(req: FrozenRequest, name: string): readonly number[] {
+  return link(req).fns.get(name)?.arrays ?? [];
 }
 
 /** How long the last {@link callFrozen} spent in wasm, µs. */
@@ -176,6 +363,53 @@ export const frozenOps: Record<string, Op> = {
   },
 };
 
+/**
+ * A descriptor `{ b, o, n, k }` from the guest dispatcher as a host copy of the elements, or
+ * undefined when it does not describe a whole typed array of a kind frozen code handles.
+ */
+function hostArray(ctx: QuickJSContext, h: QuickJSHandle): HostArray | undefined {
+  const num = (key: string): number | undefined => {
+    const v = ctx.getProp(h, key);
+    try {
+      return ctx.typeof(v) === "number" ? ctx.getNumber(v) : undefined;
+    } finally {
+      v.dispose();
+    }
+  };
+  const kh = ctx.getProp(h, "k");
+  const tag = ctx.typeof(kh) === "string" ? ctx.getString(kh) : "";
+  kh.dispose();
+  const spec = Object.hasOwn(ARRAY_KINDS, tag) ? ARRAY_KINDS[tag] : undefined;
+  const o = num("o");
+  const n = num("n");
+  if (spec === undefined || o === undefined || n === undefined) return undefined;
+  if (!Number.isSafeInteger(o) || !Number.isSafeInteger(n) || o < 0 || n < 0) return undefined;
+  if (n > MAX_ARRAY_ELEMENTS) return undefined;
+  // Empty (or detached: length 0): nothing to read, and a detached buffer must not be read.
+  if (n === 0) return { a: spec.make(0), kind: spec.kind };
+  const bh = ctx.getProp(h, "b");
+  try {
+    const copy = spec.make(n);
+    const size = copy.BYTES_PER_ELEMENT;
+    let lifetime;
+    try {
+      lifetime = ctx.getArrayBuffer(bh); // a copy of the guest's buffer
+    } catch {
+      return undefined; // not an ArrayBuffer (a SharedArrayBuffer, a lookalike)
+    }
+    try {
+      const bytes = lifetime.value;
+      if (o + n * size > bytes.byteLength || o % size !== 0) return undefined;
+      new Uint8Array(copy.buffer).set(bytes.subarray(o, o + n * size));
+    } finally {
+      lifetime.dispose();
+    }
+    return { a: copy, kind: spec.kind };
+  } finally {
+    bh.dispose();
+  }
+}
+
 const INSTALLER = `(${installFrozen.toString()})`;
 
 /**
@@ -195,10 +429,18 @@ export function installFrozenGlobal(
       const name = ctx.getString(nameH);
       const args: unknown[] = [];
       const arity = req.functions.find((f) => f.name === name)?.params.length ?? 0;
+      const arrayAt = new Set(frozenArrayParams(req, name));
+      const arrays: HostArray[] = [];
       for (let i = 0; i < arity; i++) {
         const h = ctx.getProp(argsH, i);
-        // Only numbers cross: a host never converts a guest object (no valueOf re-entry).
-        args.push(ctx.typeof(h) === "number" ? ctx.getNumber(h) : undefined);
+        // Only numbers cross, and typed arrays as the guest dispatcher's own descriptors: a
+        // host never converts a guest object (no valueOf re-entry), only reads own data.
+        if (ctx.typeof(h) === "number") args.push(ctx.getNumber(h));
+        else if (arrayAt.has(i) && ctx.typeof(h) === "object") {
+          const a = hostArray(ctx, h);
+          if (a !== undefined) arrays.push(a);
+          args.push(a);
+        } else args.push(undefined);
         h.dispose();
       }
       const r = callFrozen(req, name, args, keepGoing);
@@ -206,6 +448,24 @@ export function installFrozenGlobal(
       if (r === TOO_DEEP) return ctx.newString("deep");
       if (r === undefined) return undefined;
       const value = typeof r === "number" ? ctx.newNumber(r) : r ? ctx.true : ctx.false;
+      if (arrayAt.size > 0) {
+        // `{ v, bytes: [ArrayBuffer per array] }`: the guest copies the bytes back in. Never
+        // "too cheap": a call that writes arrays cannot be skipped by the caller's back-off
+        // bookkeeping of answers alone.
+        const out = ctx.newObject();
+        ctx.setProp(out, "v", value);
+        value.dispose();
+        const bytes = ctx.newArray();
+        arrays.forEach((a, i) => {
+          if (a.written === false) return; // only read: nothing to copy back (a hole)
+          const buf = ctx.newArrayBuffer(a.a.buffer); // the host copy: offset 0, whole buffer
+          ctx.setProp(bytes, i, buf);
+          buf.dispose();
+        });
+        ctx.setProp(out, "bytes", bytes);
+        bytes.dispose();
+        return out;
+      }
       if (lastCallMicros >= CHEAP_MICROS) return value;
       // `[value]`: the answer, and "this was too cheap to be worth a crossing".
       const cheap = ctx.newArray();
@@ -218,7 +478,12 @@ export function installFrozenGlobal(
     handles.push(installer);
     const spec = ctx.newString(
       JSON.stringify(
-        req.functions.map((f) => ({ name: f.name, params: f.params, dependsOn: f.dependsOn })),
+        req.functions.map((f) => ({
+          name: f.name,
+          params: f.params,
+          dependsOn: f.dependsOn,
+          arrays: frozenArrayParams(req, f.name),
+        })),
       ),
     );
     handles.push(spec);
