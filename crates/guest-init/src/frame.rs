@@ -5,6 +5,10 @@
 //! Every frame: `len: u32 LE` (bytes after this field), `type: u8`, `id: u32 LE`, then the payload.
 //! Integers are little-endian; a `str` is `u32 length + bytes` (not necessarily UTF-8); a `list` is
 //! `u32 count + str…`. A payload with bytes left over after its fields is malformed.
+//!
+//! Additions stay compatible with version 1: `exec`'s flag bit 1 announces a trailing
+//! `rows: u16, cols: u16` (a pseudo-terminal), so frames without it decode as before; `resize`
+//! is a new type that an old guest answers with `UNKNOWN_TYPE`.
 
 /// Protocol version carried by `Hello`; bumped on any incompatible change of the format.
 pub const VERSION: u32 = 1;
@@ -24,6 +28,20 @@ pub mod kind {
     pub const KILL: u8 = 8;
     pub const SHUTDOWN: u8 = 9;
     pub const ERROR: u8 = 10;
+    pub const RESIZE: u8 = 11;
+}
+
+/// `exec` flag bits; any other bit is malformed.
+pub mod exec_flag {
+    pub const STDIN: u8 = 1;
+    pub const PTY: u8 = 2;
+}
+
+/// A terminal size in character cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WinSize {
+    pub rows: u16,
+    pub cols: u16,
 }
 
 /// Codes carried by `Frame::Error`.
@@ -48,7 +66,9 @@ pub enum Frame {
         unix_ms: u64,
     },
     /// Host → guest: run `argv` with exactly `env` in `cwd`. `stdin` false means /dev/null;
-    /// `timeout_ms` 0 means no limit.
+    /// `timeout_ms` 0 means no limit. With `pty`, the command runs as a session leader on a new
+    /// pseudo-terminal of that size: its output (stdout and stderr merged, as a terminal shows
+    /// them) arrives as `Stdout`, `Stdin` frames are typed into it, whatever `stdin` says.
     Exec {
         id: u32,
         stdin: bool,
@@ -56,6 +76,7 @@ pub enum Frame {
         cwd: Vec<u8>,
         argv: Vec<Vec<u8>>,
         env: Vec<Vec<u8>>,
+        pty: Option<WinSize>,
     },
     Stdin {
         id: u32,
@@ -85,6 +106,11 @@ pub enum Frame {
         signal: u8,
     },
     Shutdown,
+    /// Host → guest: a pty exec's terminal changed size (the guest sends it SIGWINCH).
+    Resize {
+        id: u32,
+        size: WinSize,
+    },
     /// Either way. `id` is the exec it concerns, or 0.
     Error {
         id: u32,
@@ -107,6 +133,7 @@ impl Frame {
             Frame::Kill { .. } => kind::KILL,
             Frame::Shutdown => kind::SHUTDOWN,
             Frame::Error { .. } => kind::ERROR,
+            Frame::Resize { .. } => kind::RESIZE,
         }
     }
 
@@ -120,7 +147,8 @@ impl Frame {
             | Frame::Stderr { id, .. }
             | Frame::Exit { id, .. }
             | Frame::Kill { id, .. }
-            | Frame::Error { id, .. } => *id,
+            | Frame::Error { id, .. }
+            | Frame::Resize { id, .. } => *id,
         }
     }
 
@@ -137,13 +165,18 @@ impl Frame {
                 put_str(out, agent);
                 out.extend_from_slice(&unix_ms.to_le_bytes());
             }
-            Frame::Exec { stdin, timeout_ms, cwd, argv, env, .. } => {
-                out.push(u8::from(*stdin));
+            Frame::Exec { stdin, timeout_ms, cwd, argv, env, pty, .. } => {
+                let pty_bit = if pty.is_some() { exec_flag::PTY } else { 0 };
+                out.push(u8::from(*stdin) | pty_bit);
                 out.extend_from_slice(&timeout_ms.to_le_bytes());
                 put_str(out, cwd);
                 put_list(out, argv);
                 put_list(out, env);
+                if let Some(size) = pty {
+                    put_size(out, *size);
+                }
             }
+            Frame::Resize { size, .. } => put_size(out, *size),
             Frame::Stdin { data, .. } | Frame::Stdout { data, .. } | Frame::Stderr { data, .. } => {
                 out.extend_from_slice(data)
             }
@@ -177,6 +210,11 @@ fn put_str(out: &mut Vec<u8>, s: &[u8]) {
     out.extend_from_slice(s);
 }
 
+fn put_size(out: &mut Vec<u8>, size: WinSize) {
+    out.extend_from_slice(&size.rows.to_le_bytes());
+    out.extend_from_slice(&size.cols.to_le_bytes());
+}
+
 fn put_list(out: &mut Vec<u8>, items: &[Vec<u8>]) {
     out.extend_from_slice(&(items.len() as u32).to_le_bytes());
     for item in items {
@@ -205,18 +243,24 @@ pub fn decode_body(kind_byte: u8, id: u32, payload: &[u8]) -> Result<Frame, Deco
         },
         kind::EXEC => {
             let flags = r.u8().ok_or_else(|| bad("exec: short flags"))?;
-            if flags > 1 {
+            if flags & !(exec_flag::STDIN | exec_flag::PTY) != 0 {
                 return Err(bad("exec: unknown flags"));
             }
             let timeout_ms = r.u32().ok_or_else(|| bad("exec: short timeout"))?;
             let cwd = r.str().ok_or_else(|| bad("exec: bad cwd"))?;
             let argv = r.list().ok_or_else(|| bad("exec: bad argv"))?;
             let env = r.list().ok_or_else(|| bad("exec: bad env"))?;
+            let pty = if flags & exec_flag::PTY != 0 {
+                Some(r.size().ok_or_else(|| bad("exec: short pty size"))?)
+            } else {
+                None
+            };
             if argv.is_empty() {
                 return Err(bad("exec: empty argv"));
             }
-            Frame::Exec { id, stdin: flags == 1, timeout_ms, cwd, argv, env }
+            Frame::Exec { id, stdin: flags & exec_flag::STDIN != 0, timeout_ms, cwd, argv, env, pty }
         }
+        kind::RESIZE => Frame::Resize { id, size: r.size().ok_or_else(|| bad("resize: short size"))? },
         kind::STDIN => Frame::Stdin { id, data: r.rest() },
         kind::STDOUT => Frame::Stdout { id, data: r.rest() },
         kind::STDERR => Frame::Stderr { id, data: r.rest() },
@@ -278,6 +322,9 @@ impl Reader<'_> {
     }
     fn i32(&mut self) -> Option<i32> {
         self.u32().map(|v| v as i32)
+    }
+    fn size(&mut self) -> Option<WinSize> {
+        Some(WinSize { rows: self.u16()?, cols: self.u16()? })
     }
     fn str(&mut self) -> Option<Vec<u8>> {
         let n = self.u32()? as usize;
@@ -384,7 +431,18 @@ mod tests {
                 cwd: b"/".to_vec(),
                 argv: vec![b"sh".to_vec(), b"-c".to_vec(), vec![]],
                 env: vec![b"A=1".to_vec()],
+                pty: None,
             },
+            Frame::Exec {
+                id: 8,
+                stdin: false,
+                timeout_ms: 0,
+                cwd: vec![],
+                argv: vec![b"sh".to_vec()],
+                env: vec![],
+                pty: Some(WinSize { rows: 24, cols: 65535 }),
+            },
+            Frame::Resize { id: 8, size: WinSize { rows: 0, cols: 132 } },
             Frame::Stdin { id: 7, data: vec![0, 255, 10] },
             Frame::StdinClose { id: 7 },
             Frame::Stdout { id: 7, data: vec![] },
@@ -462,15 +520,89 @@ mod tests {
 
     #[test]
     fn exec_with_empty_argv_or_huge_count_is_malformed() {
-        let mut f =
-            Frame::Exec { id: 1, stdin: false, timeout_ms: 0, cwd: vec![], argv: vec![b"x".to_vec()], env: vec![] }
-                .encode();
+        let mut f = Frame::Exec {
+            id: 1,
+            stdin: false,
+            timeout_ms: 0,
+            cwd: vec![],
+            argv: vec![b"x".to_vec()],
+            env: vec![],
+            pty: None,
+        }
+        .encode();
         // argv count lives after len(4)+type(1)+id(4)+flags(1)+timeout(4)+cwd(4)
         let at = 18;
         f[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(decode_all(&f)[0].clone().unwrap_err().code, error_code::MALFORMED);
-        let empty = Frame::Exec { id: 1, stdin: false, timeout_ms: 0, cwd: vec![], argv: vec![], env: vec![] }.encode();
+        let empty =
+            Frame::Exec { id: 1, stdin: false, timeout_ms: 0, cwd: vec![], argv: vec![], env: vec![], pty: None }
+                .encode();
         assert_eq!(decode_all(&empty)[0].clone().unwrap_err().message, "exec: empty argv");
+    }
+
+    #[test]
+    fn exec_without_pty_keeps_the_version_1_bytes() {
+        let f = Frame::Exec {
+            id: 1,
+            stdin: true,
+            timeout_ms: 0,
+            cwd: vec![],
+            argv: vec![b"x".to_vec()],
+            env: vec![],
+            pty: None,
+        };
+        let bytes = f.encode();
+        assert_eq!(bytes[9], 1, "flags: stdin only");
+        assert_eq!(bytes.len(), 4 + 5 + 1 + 4 + 4 + 4 + 5 + 4);
+    }
+
+    #[test]
+    fn exec_pty_fields_are_laid_out_after_env() {
+        let f = Frame::Exec {
+            id: 2,
+            stdin: true,
+            timeout_ms: 0,
+            cwd: vec![],
+            argv: vec![b"x".to_vec()],
+            env: vec![],
+            pty: Some(WinSize { rows: 0x0102, cols: 0x0304 }),
+        };
+        let bytes = f.encode();
+        assert_eq!(bytes[9], exec_flag::STDIN | exec_flag::PTY);
+        assert_eq!(&bytes[bytes.len() - 4..], &[0x02, 0x01, 0x04, 0x03]);
+        assert_eq!(decode_all(&bytes), vec![Ok(f)]);
+    }
+
+    #[test]
+    fn exec_pty_flag_without_size_or_unknown_bits_is_malformed() {
+        let mut f = Frame::Exec {
+            id: 3,
+            stdin: false,
+            timeout_ms: 0,
+            cwd: vec![],
+            argv: vec![b"x".to_vec()],
+            env: vec![],
+            pty: None,
+        }
+        .encode();
+        f[9] = exec_flag::PTY;
+        let err = decode_all(&f)[0].clone().unwrap_err();
+        assert_eq!((err.code, err.id, err.message.as_str()), (error_code::MALFORMED, 3, "exec: short pty size"));
+        f[9] = 4;
+        assert_eq!(decode_all(&f)[0].clone().unwrap_err().message, "exec: unknown flags");
+    }
+
+    #[test]
+    fn resize_needs_exactly_rows_and_cols() {
+        let mut short = Frame::Resize { id: 4, size: WinSize { rows: 1, cols: 2 } }.encode();
+        short.truncate(short.len() - 1);
+        short[0] -= 1;
+        let err = decode_all(&short)[0].clone().unwrap_err();
+        assert_eq!((err.code, err.id), (error_code::MALFORMED, 4));
+        let mut long = Frame::Resize { id: 4, size: WinSize { rows: 1, cols: 2 } }.encode();
+        long.push(0);
+        long[0] += 1;
+        assert_eq!(decode_all(&long)[0].clone().unwrap_err().message, "trailing bytes after payload");
     }
 
     #[test]

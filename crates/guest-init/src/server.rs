@@ -2,7 +2,7 @@
 //! command's pipes. Single-threaded on purpose: PID 1 must never deadlock or crash, and one loop
 //! with non-blocking pipes has no locks to get wrong.
 
-use crate::frame::{error_code, DecodeError, Frame, FrameReader, VERSION};
+use crate::frame::{error_code, DecodeError, Frame, FrameReader, WinSize, VERSION};
 use crate::sys;
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -38,6 +38,9 @@ struct Job {
     drain_deadline: Option<Instant>,
     timed_out: bool,
     cgroup: Option<String>,
+    /// The pty master of a terminal exec (kept for resizes). `stdout` and `stdin` are duplicates
+    /// of it, so output and input go through the same paths as for pipes.
+    pty: Option<OwnedFd>,
 }
 
 #[derive(Clone, Copy)]
@@ -253,7 +256,7 @@ impl Server {
                     });
                 }
             }
-            Frame::Exec { id, stdin, timeout_ms, cwd, argv, env } => {
+            Frame::Exec { id, stdin, timeout_ms, cwd, argv, env, pty } => {
                 if self.jobs.contains_key(&id) {
                     self.send(&Frame::Error {
                         id,
@@ -263,7 +266,7 @@ impl Server {
                     });
                     return;
                 }
-                match self.spawn(id, stdin, timeout_ms, &cwd, &argv, &env) {
+                match self.spawn(id, stdin, timeout_ms, &cwd, &argv, &env, pty) {
                     Ok(job) => {
                         self.jobs.insert(id, job);
                     }
@@ -287,6 +290,15 @@ impl Server {
                 Some(job) => {
                     job.stdin_closing = true;
                     self.flush_stdin(id);
+                }
+                None => self.unknown_id(id),
+            },
+            Frame::Resize { id, size } => match self.jobs.get(&id) {
+                Some(job) => {
+                    // A resize for a pipe exec, or after the terminal is gone, changes nothing.
+                    if let Some(master) = &job.pty {
+                        let _ = sys::set_winsize(master.as_raw_fd(), size.rows, size.cols);
+                    }
                 }
                 None => self.unknown_id(id),
             },
@@ -331,6 +343,7 @@ impl Server {
         cwd: &[u8],
         argv: &[Vec<u8>],
         env: &[Vec<u8>],
+        pty: Option<WinSize>,
     ) -> io::Result<Job> {
         let mut cmd = Command::new(OsStr::from_bytes(&argv[0]));
         cmd.args(argv[1..].iter().map(|a| OsStr::from_bytes(a)));
@@ -345,8 +358,27 @@ impl Server {
             cmd.env("PATH", DEFAULT_PATH);
         }
         cmd.current_dir(if cwd.is_empty() { OsStr::new("/") } else { OsStr::from_bytes(cwd) });
-        cmd.stdin(if stdin { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
-        cmd.process_group(0);
+        // A terminal exec gets the slave as 0/1/2 and becomes a session leader (its own process
+        // group too, so kill_tree's `-pid` still reaches it); `setsid` fails in a process that
+        // already leads a group, so no `process_group(0)` then.
+        let (master, out_fd, in_fd) = match pty {
+            Some(size) => {
+                let (master, slave) = sys::open_pty(size.rows, size.cols)?;
+                let (out_fd, in_fd) = (sys::dup(master.as_raw_fd())?, sys::dup(master.as_raw_fd())?);
+                cmd.stdin(Stdio::from(slave.try_clone()?))
+                    .stdout(Stdio::from(slave.try_clone()?))
+                    .stderr(Stdio::from(slave));
+                (Some(master), Some(out_fd), Some(in_fd))
+            }
+            None => {
+                cmd.stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                cmd.process_group(0);
+                (None, None, None)
+            }
+        };
+        let is_pty = master.is_some();
 
         let cgroup = self.make_cgroup(id);
         let procs = match &cgroup {
@@ -357,6 +389,9 @@ impl Server {
         unsafe {
             cmd.pre_exec(move || {
                 sys::unblock_all_signals()?;
+                if is_pty {
+                    sys::become_session_leader_on_stdin()?;
+                }
                 if let Some(fd) = procs_fd {
                     // "0" moves the writing process: the child joins before it can fork.
                     let _ = sys::write(fd, b"0");
@@ -380,11 +415,14 @@ impl Server {
                 unsafe { OwnedFd::from_raw_fd(fd) }
             })
         };
+        // `Command` holds init's copies of the pty slave until dropped; while any is open the
+        // master never reports EIO, the end of a terminal exec's output.
+        drop(cmd);
         let job = Job {
             pid: child.id() as i32,
-            stdout: take(child.stdout.take().map(IntoRawFd::into_raw_fd)),
+            stdout: out_fd.or_else(|| take(child.stdout.take().map(IntoRawFd::into_raw_fd))),
             stderr: take(child.stderr.take().map(IntoRawFd::into_raw_fd)),
-            stdin: take(child.stdin.take().map(IntoRawFd::into_raw_fd)),
+            stdin: in_fd.or_else(|| take(child.stdin.take().map(IntoRawFd::into_raw_fd))),
             stdin_buf: Vec::new(),
             stdin_closing: false,
             status: None,
@@ -392,6 +430,7 @@ impl Server {
             drain_deadline: None,
             timed_out: false,
             cgroup,
+            pty: master,
         };
         // The child is reaped through SIGCHLD + waitpid(-1), never through `Child`.
         drop(child);

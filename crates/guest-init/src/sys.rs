@@ -178,3 +178,47 @@ pub fn block_all_signals_in_thread() {
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
 }
+
+/// A new pseudo-terminal of `rows` × `cols`: `(master, slave)`, both close-on-exec and opened
+/// without becoming init's controlling terminal. The master is non-blocking for the poll loop.
+pub fn open_pty(rows: u16, cols: u16) -> io::Result<(OwnedFd, OwnedFd)> {
+    unsafe {
+        let m = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        check(m)?;
+        let master = OwnedFd::from_raw_fd(m);
+        check(libc::grantpt(m))?;
+        check(libc::unlockpt(m))?;
+        // ptsname_r, not ptsname: no static buffer (init is single-threaded, but cheap to be safe).
+        let mut name = [0 as libc::c_char; 64];
+        let r = libc::ptsname_r(m, name.as_mut_ptr(), name.len());
+        if r != 0 {
+            return Err(io::Error::from_raw_os_error(r));
+        }
+        let s = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        check(s)?;
+        let slave = OwnedFd::from_raw_fd(s);
+        set_winsize(master.as_raw_fd(), rows, cols)?;
+        set_nonblocking(master.as_raw_fd())?;
+        Ok((master, slave))
+    }
+}
+
+/// Sets a terminal's size; the kernel sends SIGWINCH to its foreground process group.
+pub fn set_winsize(fd: RawFd, rows: u16, cols: u16) -> io::Result<()> {
+    let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    check(unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws) })
+}
+
+/// In a forked child whose fd 0 is a pty slave: new session, that terminal as its controlling tty.
+/// Async-signal-safe (two syscalls), as `pre_exec` requires.
+pub fn become_session_leader_on_stdin() -> io::Result<()> {
+    check(unsafe { libc::setsid() })?;
+    check(unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) })
+}
+
+/// A duplicate of `fd`, close-on-exec.
+pub fn dup(fd: RawFd) -> io::Result<OwnedFd> {
+    let d = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    check(d)?;
+    Ok(unsafe { OwnedFd::from_raw_fd(d) })
+}

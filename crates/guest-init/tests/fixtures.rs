@@ -2,7 +2,7 @@
 //! `frames.json` (the TypeScript host checks the same file), and `malformed.txt` lists bytes both
 //! decoders must reject without losing the stream.
 
-use guest_init::frame::{Frame, FrameReader, VERSION};
+use guest_init::frame::{Frame, FrameReader, WinSize, VERSION};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -20,6 +20,7 @@ fn expected() -> Vec<Frame> {
             cwd: b"/work".to_vec(),
             argv: vec![b"sh".to_vec(), b"-c".to_vec(), "echo héllo".as_bytes().to_vec()],
             env: vec![b"PATH=/bin".to_vec(), b"EMPTY=".to_vec()],
+            pty: None,
         },
         Frame::Stdin { id: 1, data: vec![0x00, 0xff, 0x0a] },
         Frame::StdinClose { id: 1 },
@@ -37,7 +38,18 @@ fn expected() -> Vec<Frame> {
             cwd: vec![],
             argv: vec![b"true".to_vec()],
             env: vec![],
+            pty: None,
         },
+        Frame::Exec {
+            id: 5,
+            stdin: true,
+            timeout_ms: 0,
+            cwd: b"/".to_vec(),
+            argv: vec![b"sh".to_vec()],
+            env: vec![b"TERM=xterm".to_vec()],
+            pty: Some(WinSize { rows: 24, cols: 80 }),
+        },
+        Frame::Resize { id: 5, size: WinSize { rows: 50, cols: 132 } },
     ]
 }
 
@@ -53,6 +65,7 @@ fn type_name(f: &Frame) -> &'static str {
         Frame::Kill { .. } => "kill",
         Frame::Shutdown => "shutdown",
         Frame::Error { .. } => "error",
+        Frame::Resize { .. } => "resize",
     }
 }
 

@@ -105,7 +105,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await (await import("./commands/vm.js")).vmRun(io, cmd, opts)),
     );
   vmFlags(vm.command("shell"))
-    .description("an interactive shell in a microVM (line mode: no pty)")
+    .description(
+      "an interactive shell in a microVM (a pty when stdin is a terminal, line mode otherwise)",
+    )
     .action(async (opts: import("./commands/vm.js").VmRunFlags) =>
       setCode(await (await import("./commands/vm.js")).vmShell(io, opts)),
     );

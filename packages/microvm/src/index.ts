@@ -18,7 +18,7 @@ export type { Accel } from "./qemu.js";
 export { encodeFrame, FrameDecoder } from "./control/codec.js";
 export type { DecodeFailure } from "./control/codec.js";
 export { PROTOCOL_VERSION, MAX_PAYLOAD, FrameType, ErrorCode } from "./control/frames.js";
-export type { Frame } from "./control/frames.js";
+export type { Frame, WinSize } from "./control/frames.js";
 export {
   VmArtifactsMissingError,
   VmQemuMissingError,

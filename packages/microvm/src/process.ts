@@ -1,7 +1,7 @@
 import { constants } from "node:os";
 import { Readable, Writable } from "node:stream";
 import type { ControlChannel, ExecSink } from "./control/channel.js";
-import { DATA_CHUNK, type FrameOf } from "./control/frames.js";
+import { DATA_CHUNK, type FrameOf, type WinSize } from "./control/frames.js";
 import { VmOptionsError, VmSpawnError } from "./errors.js";
 
 /** What to run in the guest. The command gets exactly `env` (plus a default PATH if absent). */
@@ -17,6 +17,14 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Aborting kills the process tree; `exited` then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Run on a pseudo-terminal of this size (the guest's `/dev/pts/N`) as a session leader with
+   * it as controlling terminal. Implies a writable `stdin` whose bytes are typed into the
+   * terminal (`"\x03"` is Ctrl-C); stdout carries everything the terminal shows (stderr
+   * included, CRLF line ends), and `stderr` stays empty. Ending `stdin` stops input but does
+   * not hang up the terminal: send `"\x04"` (Ctrl-D) for end-of-file.
+   */
+  pty?: WinSize;
 }
 
 /** How a guest command ended. `exitCode` is null when a signal ended it. */
@@ -38,9 +46,26 @@ export interface VmProcess {
   readonly exited: Promise<ExitStatus>;
   /** Sends a signal (default SIGKILL) to the command's process group; SIGKILL also empties its cgroup. */
   kill(signal?: NodeJS.Signals | number): void;
+  /**
+   * Sets the terminal size of a process spawned with `pty` (its foreground process group gets
+   * SIGWINCH). Throws {@link VmOptionsError} for a process without a pty or a bad size; after
+   * the process ended it does nothing.
+   */
+  resize(rows: number, cols: number): void;
 }
 
 const MAX_U32 = 0xffff_ffff;
+
+function checkSize(field: string, rows: unknown, cols: unknown): WinSize {
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 0xffff;
+  if (!ok(rows) || !ok(cols)) {
+    throw new VmOptionsError(
+      field,
+      "give rows and cols as integers from 1 to 65535, e.g. { rows: 24, cols: 80 }",
+    );
+  }
+  return { rows: rows as number, cols: cols as number };
+}
 
 function signalName(n: number): NodeJS.Signals | null {
   if (n === 0) return null;
@@ -100,6 +125,10 @@ export function execFields(opts: SpawnOptions): Omit<FrameOf<"exec">, "type" | "
       "timeoutMs",
       `give an integer number of milliseconds, 0 (none) to ${MAX_U32}`,
     );
+  }
+  if (opts.pty !== undefined) {
+    const pty = checkSize("pty", opts.pty?.rows, opts.pty?.cols);
+    return { stdin: true, timeoutMs, cwd, argv: [...argv], env: envList, pty };
   }
   return { stdin: opts.stdin === "pipe", timeoutMs, cwd, argv: [...argv], env: envList };
 }
@@ -178,6 +207,12 @@ export function spawnOnChannel(channel: ControlChannel, opts: SpawnOptions): VmP
     kill(signal: NodeJS.Signals | number = "SIGKILL") {
       const n = signalNumber(signal);
       if (!done) channel.send({ type: "kill", id, signal: n });
+    },
+    resize(rows: number, cols: number) {
+      if (!fields.pty)
+        throw new VmOptionsError("resize", "spawn the process with `pty` to resize it");
+      const size = checkSize("resize", rows, cols);
+      if (!done) channel.send({ type: "resize", id, ...size });
     },
   };
 }

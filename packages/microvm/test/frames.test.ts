@@ -36,7 +36,7 @@ describe("shared fixture with the Rust guest init", () => {
   const expected = json.frames.map(fromJson);
 
   it("decodes frames.bin to exactly the frames in frames.json", () => {
-    expect(expected).toHaveLength(12);
+    expect(expected).toHaveLength(14);
     expect(decodeAll(bin)).toEqual(expected);
   });
 
@@ -75,6 +75,7 @@ describe("shared fixture with the Rust guest init", () => {
 });
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+const u16 = fc.integer({ min: 0, max: 0xffff });
 const bytes = fc.uint8Array({ maxLength: 64 }).map((b) => Uint8Array.from(b));
 const str = fc.string({ maxLength: 20 });
 const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
@@ -93,6 +94,17 @@ const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
     argv: fc.array(str, { minLength: 1, maxLength: 4 }),
     env: fc.array(str, { maxLength: 4 }),
   }),
+  fc.record({
+    type: fc.constant("exec" as const),
+    id: u32,
+    stdin: fc.boolean(),
+    timeoutMs: u32,
+    cwd: str,
+    argv: fc.array(str, { minLength: 1, maxLength: 4 }),
+    env: fc.array(str, { maxLength: 4 }),
+    pty: fc.record({ rows: u16, cols: u16 }),
+  }),
+  fc.record({ type: fc.constant("resize" as const), id: u32, rows: u16, cols: u16 }),
   fc.record({
     type: fc.constantFrom("stdin" as const, "stdout" as const, "stderr" as const),
     id: u32,
@@ -120,6 +132,52 @@ const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
     message: str,
   }),
 );
+
+describe("pty additions stay compatible with protocol 1", () => {
+  const base: Frame = {
+    type: "exec",
+    id: 9,
+    stdin: true,
+    timeoutMs: 0,
+    cwd: "/",
+    argv: ["sh"],
+    env: [],
+  };
+
+  it("leaves an exec without pty byte-identical and sets flag bit 1 plus rows/cols with one", () => {
+    const plain = encodeFrame(base);
+    const withPty = encodeFrame({ ...base, pty: { rows: 0x0102, cols: 0x0304 } });
+    expect(plain[9]).toBe(1);
+    expect(withPty[9]).toBe(3);
+    expect(Buffer.from(withPty.subarray(10, withPty.length - 4))).toEqual(
+      Buffer.from(plain.subarray(10)),
+    );
+    expect([...withPty.subarray(withPty.length - 4)]).toEqual([2, 1, 4, 3]);
+    expect(decodeAll(plain)).toEqual([base]);
+  });
+
+  it("rejects a pty flag without the size, and unknown flag bits", () => {
+    const bytes = encodeFrame(base);
+    bytes[9] = 2;
+    expect(decodeAll(bytes)[0]).toMatchObject({ code: ErrorCode.malformed, id: 9 });
+    bytes[9] = 4;
+    expect(decodeAll(bytes)[0]).toEqual({
+      code: ErrorCode.malformed,
+      id: 9,
+      message: "exec: unknown flags",
+    });
+  });
+
+  it("rejects a resize with a short or long payload", () => {
+    const ok = encodeFrame({ type: "resize", id: 4, rows: 1, cols: 2 });
+    const short = Buffer.from(ok.subarray(0, ok.length - 1));
+    short[0] = short[0]! - 1;
+    expect(decodeAll(short)[0]).toMatchObject({ code: ErrorCode.malformed, id: 4 });
+    const long = Buffer.concat([ok, Buffer.of(0)]);
+    long[0] = long[0]! + 1;
+    expect(decodeAll(long)[0]).toMatchObject({ code: ErrorCode.malformed, id: 4 });
+  });
+});
 
 describe("codec properties", () => {
   it("round-trips any frame sequence however the bytes are split", () => {

@@ -86,6 +86,14 @@ describe("exec options", () => {
     });
   });
 
+  it("a pty implies stdin and carries its size; without pty the frame has none", () => {
+    expect(execFields({ argv: ["sh"], pty: { rows: 24, cols: 80 } })).toMatchObject({
+      stdin: true,
+      pty: { rows: 24, cols: 80 },
+    });
+    expect(execFields({ argv: ["sh"], stdin: "pipe" })).not.toHaveProperty("pty");
+  });
+
   it.each([
     [{ argv: [] }, "argv"],
     [{ argv: ["a\0b"] }, "argv"],
@@ -93,6 +101,9 @@ describe("exec options", () => {
     [{ argv: ["sh"], env: { "A=B": "x" } }, "env.A=B"],
     [{ argv: ["sh"], timeoutMs: -1 }, "timeoutMs"],
     [{ argv: ["sh"], timeoutMs: 1.5 }, "timeoutMs"],
+    [{ argv: ["sh"], pty: { rows: 0, cols: 80 } }, "pty"],
+    [{ argv: ["sh"], pty: { rows: 24, cols: 65536 } }, "pty"],
+    [{ argv: ["sh"], pty: { rows: 24.5, cols: 80 } }, "pty"],
   ])("rejects %j", (opts, field) => {
     expect(() => execFields(opts)).toThrow(
       expect.objectContaining({ code: "AIRLOCK_VM_OPTIONS", field }),

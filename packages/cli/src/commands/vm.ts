@@ -151,18 +151,64 @@ export async function vmRun(io: Io, argv: string[], flags: VmRunFlags): Promise<
 }
 
 /**
- * `airlock vm shell`: the guest init has no pseudo-terminal support yet, so this is a line-mode
- * shell (`sh -i` on pipes): commands run line by line, no job control or full-screen programs.
+ * Connects this terminal to a guest pty process: raw mode so every key (Ctrl-C included) goes to
+ * the guest, output straight back, SIGWINCH as resize. The terminal is restored however it ends.
+ */
+async function attachTerminal(proc: import("@airlock/microvm").VmProcess): Promise<number> {
+  const stdin = process.stdin;
+  const onInput = (c: Buffer) => void proc.stdin?.write(c);
+  const onWinch = () => {
+    const { rows, columns } = process.stdout;
+    if (rows && columns) proc.resize(rows, columns);
+  };
+  const onOutput = (c: Buffer) => process.stdout.write(c);
+  // A signal to the CLI ends the guest shell, so the finally below still restores the terminal.
+  const onSignal = () => proc.kill();
+  stdin.setRawMode(true);
+  try {
+    proc.stdout.on("data", onOutput);
+    stdin.on("data", onInput);
+    stdin.resume();
+    process.on("SIGWINCH", onWinch);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGHUP", onSignal);
+    const status = await proc.exited;
+    if (status.timedOut) return 124;
+    if (status.signal) return 128 + (signalNumber(status.signal) ?? 9);
+    return status.exitCode ?? CLI_EXIT.failure;
+  } finally {
+    process.off("SIGWINCH", onWinch);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+    stdin.off("data", onInput);
+    proc.stdout.off("data", onOutput);
+    stdin.setRawMode(false);
+    stdin.pause();
+  }
+}
+
+/**
+ * `airlock vm shell`: with a terminal on stdin, `sh` on a guest pseudo-terminal (raw mode, job
+ * control, full-screen programs, window size followed). Without one (stdin piped or redirected),
+ * a line-mode shell (`sh -i` on pipes) so scripts can feed it commands.
  */
 export async function vmShell(io: Io, flags: VmRunFlags): Promise<number> {
   const vm = await boot(io, flags);
   try {
-    io.stderr("airlock: line-mode shell (no pty); exit or Ctrl-D to leave\n");
-    const proc = vm.spawn({
-      argv: ["sh", "-i"],
-      stdin: "pipe",
-      env: { PS1: "vm$ ", HOME: "/root", TERM: "dumb" },
-    });
+    const env = { PS1: "vm$ ", HOME: "/root" };
+    if (process.stdin.isTTY) {
+      io.stderr("airlock: interactive shell; exit or Ctrl-D to leave\n");
+      const proc = vm.spawn({
+        argv: ["sh"],
+        env: { ...env, TERM: process.env["TERM"] ?? "xterm" },
+        pty: { rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 },
+      });
+      return await attachTerminal(proc);
+    }
+    io.stderr(
+      "airlock: line-mode shell (stdin is not a terminal); exit or end of input to leave\n",
+    );
+    const proc = vm.spawn({ argv: ["sh", "-i"], stdin: "pipe", env: { ...env, TERM: "dumb" } });
     return await attach(proc, true);
   } finally {
     await vm.close();

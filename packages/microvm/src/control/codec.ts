@@ -1,4 +1,4 @@
-import { ErrorCode, FrameType, HEADER_LEN, MAX_PAYLOAD, type Frame } from "./frames.js";
+import { ErrorCode, ExecFlag, FrameType, HEADER_LEN, MAX_PAYLOAD, type Frame } from "./frames.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 const enc = new TextEncoder();
@@ -65,11 +65,15 @@ export function encodeFrame(frame: Frame): Uint8Array {
       w.u32(frame.version).str(frame.agent).u64(frame.unixMs);
       break;
     case "exec":
-      w.u8(frame.stdin ? 1 : 0)
+      w.u8((frame.stdin ? ExecFlag.stdin : 0) | (frame.pty ? ExecFlag.pty : 0))
         .u32(frame.timeoutMs)
         .str(frame.cwd)
         .list(frame.argv)
         .list(frame.env);
+      if (frame.pty) w.u16(frame.pty.rows).u16(frame.pty.cols);
+      break;
+    case "resize":
+      w.u16(frame.rows).u16(frame.cols);
       break;
     case "stdin":
     case "stdout":
@@ -179,15 +183,21 @@ export function decodeBody(type: number, id: number, payload: Uint8Array): Frame
         break;
       case FrameType.exec: {
         const flags = r.u8();
-        if (flags > 1) return malformed("exec: unknown flags");
+        if ((flags & ~(ExecFlag.stdin | ExecFlag.pty)) !== 0)
+          return malformed("exec: unknown flags");
         const timeoutMs = r.u32();
         const cwd = r.str();
         const argv = r.list();
         const env = r.list();
+        const pty = (flags & ExecFlag.pty) !== 0 ? { rows: r.u16(), cols: r.u16() } : undefined;
         if (argv.length === 0) return malformed("exec: empty argv");
-        frame = { type: "exec", id, stdin: flags === 1, timeoutMs, cwd, argv, env };
+        const stdin = (flags & ExecFlag.stdin) !== 0;
+        frame = { type: "exec", id, stdin, timeoutMs, cwd, argv, env, ...(pty ? { pty } : {}) };
         break;
       }
+      case FrameType.resize:
+        frame = { type: "resize", id, rows: r.u16(), cols: r.u16() };
+        break;
       case FrameType.stdin:
         frame = { type: "stdin", id, data: r.rest() };
         break;

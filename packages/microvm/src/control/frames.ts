@@ -6,6 +6,10 @@
  * Every frame: `len: u32 LE` (bytes after this field), `type: u8`, `id: u32 LE`, payload.
  * A `str` is `u32 length + bytes`; a `list` is `u32 count + str…`. Leftover payload bytes are
  * malformed.
+ *
+ * Additions compatible with version 1: `exec` flag bit 1 announces a trailing
+ * `rows: u16, cols: u16` (a pseudo-terminal), so frames without it are unchanged; `resize` is a
+ * new type, which an older guest answers with an `unknownType` error.
  */
 
 /** Protocol version exchanged in `hello`; both sides must speak the same one. */
@@ -28,7 +32,17 @@ export const FrameType = {
   kill: 8,
   shutdown: 9,
   error: 10,
+  resize: 11,
 } as const;
+
+/** `exec` flag bits. */
+export const ExecFlag = { stdin: 1, pty: 2 } as const;
+
+/** A terminal size in character cells (each 0–65535 on the wire). */
+export interface WinSize {
+  rows: number;
+  cols: number;
+}
 
 /** Codes carried by `error` frames. */
 export const ErrorCode = {
@@ -60,6 +74,11 @@ export type Frame =
       argv: string[];
       /** `KEY=VALUE` strings; the guest adds only a default PATH when none is given. */
       env: string[];
+      /**
+       * Run on a new pseudo-terminal of this size, as a session leader: output (stdout and
+       * stderr merged) arrives as `stdout`, `stdin` frames are typed into the terminal.
+       */
+      pty?: WinSize;
     }
   | { type: "stdin"; id: number; data: Uint8Array }
   | { type: "stdinClose"; id: number }
@@ -68,6 +87,8 @@ export type Frame =
   | { type: "exit"; id: number; code: number; signal: number; timedOut: boolean }
   | { type: "kill"; id: number; signal: number }
   | { type: "shutdown" }
-  | { type: "error"; id: number; code: number; errno: number; message: string };
+  | { type: "error"; id: number; code: number; errno: number; message: string }
+  /** Host → guest: a pty exec's terminal changed size (its foreground group gets SIGWINCH). */
+  | { type: "resize"; id: number; rows: number; cols: number };
 
 export type FrameOf<T extends Frame["type"]> = Extract<Frame, { type: T }>;
