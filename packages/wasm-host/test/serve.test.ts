@@ -88,12 +88,20 @@ describe("Sandbox.serve", () => {
     const stats = await settle(sb, app, { pool: { size: 2 } });
     expect(stats.every((s) => s.mode === "app" && s.target === 2)).toBe(true);
     // Filled in the background: wait for it (no timing assumption).
-    for (let i = 0; i < 1000 && !sb.poolStats(app).every((s) => s.ready > 0); i++)
+    for (let i = 0; i < 3000 && !sb.poolStats(app).every((s) => s.ready > 0); i++)
       await new Promise((r) => setTimeout(r, 10));
-    const r = await sb.serve(app, GET(), { pool: { size: 2 } });
-    expect(dec.decode(r.response!.body)).toBe("42");
-    expect(r.pool).toMatchObject({ hit: true, mode: "app" });
-    expect(r.pool!.startedAt).toBeGreaterThan(0);
+    // Stats are each worker's last report, so one request may still land before a refill under load:
+    // of a few requests spaced apart, at least one must be served from the app snapshot pool.
+    const pools = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await sb.serve(app, GET(), { pool: { size: 2 } });
+      expect(dec.decode(r.response!.body)).toBe("42");
+      expect(r.pool!.startedAt).toBeGreaterThan(0);
+      pools.push(r.pool);
+      if (r.pool?.hit) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(pools).toContainEqual(expect.objectContaining({ hit: true, mode: "app" }));
   });
 
   it("keeps the pool within its byte budget (0 bytes: nothing kept, still served)", async () => {
