@@ -4,6 +4,7 @@ import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/page.j
 import type { ExecutionService } from "../execution/service.js";
 import type { ExecutionResult } from "../execution/types.js";
 import type { RunQueue } from "../queue/run-queue.js";
+import { openEventStream, sseFrame } from "../http/sse.js";
 
 /** Paths of the dashboard's static, data-free assets (reachable without a key). */
 export const DASHBOARD_ASSETS = ["/dashboard", "/dashboard/app.js", "/dashboard/app.css"] as const;
@@ -91,17 +92,9 @@ export function dashboardRoutes(
 
   app.get("/api/dashboard/events", async (request, reply) => {
     const recent = await deps.audit.list({ limit: 20 });
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-request-id": request.id,
-    });
+    const raw = openEventStream(request, reply);
     const send = (event: string, data: unknown) => {
-      if (!raw.destroyed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (!raw.destroyed) raw.write(sseFrame(event, data));
     };
     send("snapshot", { stats: stats(), recent: recent.items.map(fromRecord) });
     const unsubscribe = deps.service.onResult((r) => send("execution", fromResult(r)));

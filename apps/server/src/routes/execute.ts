@@ -3,6 +3,7 @@ import type { ExecutionService } from "../execution/service.js";
 import type { ExecuteRequest, ExecutionResult, OutputChunk } from "../execution/types.js";
 import { NotFoundError } from "../errors.js";
 import { executeBody, idParams, streamBody } from "./schemas.js";
+import { openEventStream, sseFrame } from "../http/sse.js";
 
 /** Cancels the execution when the client goes away before its answer was written. */
 function cancelOnDisconnect(reply: FastifyReply, service: ExecutionService, id: string): void {
@@ -54,10 +55,8 @@ export function executeRoutes(
       // Chunks may arrive before the headers are out: hold them until then.
       const early: string[] = [];
       let open = false;
-      const frame = (event: string, data: unknown) =>
-        `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
       const send = (event: string, data: unknown) => {
-        const text = frame(event, data);
+        const text = sseFrame(event, data);
         if (!open) early.push(text);
         else if (!reply.raw.destroyed) reply.raw.write(text);
       };
@@ -67,18 +66,11 @@ export function executeRoutes(
         requestId: request.id,
         onChunk: (chunk: OutputChunk) => send("chunk", chunk),
       });
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
-        connection: "keep-alive",
+      const raw = openEventStream(request, reply, {
         "x-accel-buffering": "no",
-        "x-request-id": request.id,
         "x-execution-id": id,
       });
-      raw.write(frame("queued", { id }));
+      raw.write(sseFrame("queued", { id }));
       open = true;
       for (const text of early.splice(0)) raw.write(text);
       const heartbeat = setInterval(() => {
@@ -95,12 +87,12 @@ export function executeRoutes(
       } catch (err) {
         request.log.error({ err }, "stream failed");
         finished = true;
-        raw.end(frame("error", { code: "AIRLOCK_INTERNAL", message: "internal error" }));
+        raw.end(sseFrame("error", { code: "AIRLOCK_INTERNAL", message: "internal error" }));
         return;
       }
       finished = true;
       clearInterval(heartbeat);
-      if (!raw.destroyed) raw.end(frame("complete", result));
+      if (!raw.destroyed) raw.end(sseFrame("complete", result));
     },
   );
 }
