@@ -1,8 +1,7 @@
-import type { Finding, RiskLevel } from "@airlock/analyzer";
 import pg from "pg";
+import { decodeCursor, encodeCursor, securitySummaryOf, toRecord, type AuditRow } from "./rows.js";
 import type {
   AuditStats,
-  AuditStatus,
   AuditStore,
   ExecutionFilter,
   ExecutionPage,
@@ -65,57 +64,6 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
 
 /** An arbitrary constant: the advisory lock that serialises migrations across nodes. */
 const MIGRATION_LOCK = 7_411_923;
-
-interface Row {
-  seq: string;
-  id: string;
-  created_at: string;
-  updated_at: string;
-  request_id: string | null;
-  api_key_id: string | null;
-  code_sha256: string;
-  code_size: number;
-  policy: string;
-  engine: string;
-  status: string;
-  exit_code: number | null;
-  duration_ms: number | null;
-  output_bytes: string | null;
-  score: number;
-  level: string;
-  findings: Finding[];
-  error_code: string | null;
-  error_message: string | null;
-}
-
-function toRecord(r: Row): ExecutionRecord {
-  return {
-    id: r.id,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    requestId: r.request_id,
-    apiKeyId: r.api_key_id,
-    codeSha256: r.code_sha256,
-    codeSize: r.code_size,
-    policy: r.policy,
-    engine: r.engine,
-    status: r.status as AuditStatus,
-    exitCode: r.exit_code,
-    durationMs: r.duration_ms,
-    outputBytes: r.output_bytes === null ? null : Number(r.output_bytes),
-    score: r.score,
-    level: r.level as RiskLevel,
-    findings: r.findings,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-  };
-}
-
-const encodeCursor = (seq: string) => Buffer.from(`s${seq}`).toString("base64url");
-function decodeCursor(cursor: string): string | undefined {
-  const m = /^s(\d{1,18})$/.exec(Buffer.from(cursor, "base64url").toString());
-  return m?.[1];
-}
 
 /**
  * The audit store in PostgreSQL (`DATABASE_URL`): the one to use with several API nodes, which all write
@@ -229,7 +177,9 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async get(id: string): Promise<ExecutionRecord | undefined> {
-    const { rows } = await this.#pool.query<Row>("SELECT * FROM executions WHERE id = $1", [id]);
+    const { rows } = await this.#pool.query<AuditRow>("SELECT * FROM executions WHERE id = $1", [
+      id,
+    ]);
     return rows[0] && toRecord(rows[0]);
   }
 
@@ -241,7 +191,7 @@ export class PostgresAuditStore implements AuditStore {
       where.push(sql.replace("?", `$${args.length}`));
     };
     if (f.cursor !== undefined) {
-      const seq = decodeCursor(f.cursor);
+      const seq = decodeCursor(f.cursor, 18);
       if (seq === undefined) throw new RangeError("cursor");
       add("seq < ?", seq);
     }
@@ -250,7 +200,7 @@ export class PostgresAuditStore implements AuditStore {
     if (f.engine) add("engine = ?", f.engine);
     if (f.since !== undefined) add("created_at >= ?", f.since);
     args.push(f.limit + 1);
-    const { rows } = await this.#pool.query<Row>(
+    const { rows } = await this.#pool.query<AuditRow>(
       `SELECT * FROM executions ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY seq DESC LIMIT $${args.length}`,
       args,
@@ -285,19 +235,13 @@ export class PostgresAuditStore implements AuditStore {
        GROUP BY 1, 2, 3 ORDER BY n DESC, rule`,
       args,
     );
-    const byCategory: Record<string, number> = {};
-    for (const r of rules.rows)
-      byCategory[r.category] = (byCategory[r.category] ?? 0) + Number(r.n);
-    return {
-      since: since ?? null,
-      total: Number(totals.rows[0]?.total ?? 0),
-      blocked: Number(totals.rows[0]?.blocked ?? 0),
-      byLevel: Object.fromEntries(byLevel.rows.map((r) => [r.k, Number(r.n)])),
-      byCategory,
-      topRules: rules.rows
-        .slice(0, 20)
-        .map((r) => ({ rule: r.rule, severity: r.severity, count: Number(r.n) })),
-    };
+    return securitySummaryOf({
+      since,
+      total: totals.rows[0]?.total,
+      blocked: totals.rows[0]?.blocked,
+      byLevel: byLevel.rows,
+      rules: rules.rows,
+    });
   }
 
   async stats(): Promise<AuditStats> {

@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { Finding, RiskLevel } from "@airlock/analyzer";
 import { GroupCommit } from "./group-commit.js";
 import { migrate } from "./migrations.js";
+import { decodeCursor, encodeCursor, securitySummaryOf, toRecord, type AuditRow } from "./rows.js";
 import type {
   AuditStats,
-  AuditStatus,
   AuditStore,
   ExecutionFilter,
   ExecutionPage,
@@ -26,57 +25,6 @@ export interface SqliteAuditOptions {
    * `normal`: in WAL mode still safe against a killed process, but the last commits can be lost if the OS dies.
    */
   synchronous?: "normal" | "full";
-}
-
-interface Row {
-  seq: number;
-  id: string;
-  created_at: number;
-  updated_at: number;
-  request_id: string | null;
-  api_key_id: string | null;
-  code_sha256: string;
-  code_size: number;
-  policy: string;
-  engine: string;
-  status: string;
-  exit_code: number | null;
-  duration_ms: number | null;
-  output_bytes: number | null;
-  score: number;
-  level: string;
-  findings: string;
-  error_code: string | null;
-  error_message: string | null;
-}
-
-function toRecord(r: Row): ExecutionRecord {
-  return {
-    id: r.id,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    requestId: r.request_id,
-    apiKeyId: r.api_key_id,
-    codeSha256: r.code_sha256,
-    codeSize: r.code_size,
-    policy: r.policy,
-    engine: r.engine,
-    status: r.status as AuditStatus,
-    exitCode: r.exit_code,
-    durationMs: r.duration_ms,
-    outputBytes: r.output_bytes,
-    score: r.score,
-    level: r.level as RiskLevel,
-    findings: JSON.parse(r.findings) as Finding[],
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-  };
-}
-
-const encodeCursor = (seq: number) => Buffer.from(`s${seq}`).toString("base64url");
-function decodeCursor(cursor: string): number | undefined {
-  const m = /^s(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString());
-  return m ? Number(m[1]) : undefined;
 }
 
 /** The audit store in one SQLite file (WAL mode), through better-sqlite3. */
@@ -167,7 +115,7 @@ export class SqliteAuditStore implements AuditStore {
 
   async get(id: string): Promise<ExecutionRecord | undefined> {
     await this.#readable();
-    const row = this.#stmt.get.get(id) as Row | undefined;
+    const row = this.#stmt.get.get(id) as AuditRow | undefined;
     return row && toRecord(row);
   }
 
@@ -176,10 +124,11 @@ export class SqliteAuditStore implements AuditStore {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (f.cursor !== undefined) {
-      const seq = decodeCursor(f.cursor);
+      // 15 digits keep the number exact as a JavaScript number.
+      const seq = decodeCursor(f.cursor, 15);
       if (seq === undefined) throw new RangeError("cursor");
       where.push("seq < ?");
-      args.push(seq);
+      args.push(Number(seq));
     }
     if (f.status) (where.push("status = ?"), args.push(f.status));
     if (f.level) (where.push("level = ?"), args.push(f.level));
@@ -187,7 +136,7 @@ export class SqliteAuditStore implements AuditStore {
     if (f.since !== undefined) (where.push("created_at >= ?"), args.push(f.since));
     const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY seq DESC LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...args, f.limit + 1) as Row[];
+    const rows = this.#db.prepare(sql).all(...args, f.limit + 1) as AuditRow[];
     const page = rows.slice(0, f.limit);
     const last = page.at(-1);
     return {
@@ -217,16 +166,13 @@ export class SqliteAuditStore implements AuditStore {
          GROUP BY rule, severity, category ORDER BY n DESC, rule`,
       )
       .all(...args) as { rule: string; severity: string; category: string; n: number }[];
-    const byCategory: Record<string, number> = {};
-    for (const r of rules) byCategory[r.category] = (byCategory[r.category] ?? 0) + r.n;
-    return {
-      since: since ?? null,
+    return securitySummaryOf({
+      since,
       total: totals.total,
       blocked: totals.blocked,
-      byLevel: Object.fromEntries(byLevel.map((r) => [r.k, r.n])),
-      byCategory,
-      topRules: rules.slice(0, 20).map((r) => ({ rule: r.rule, severity: r.severity, count: r.n })),
-    };
+      byLevel,
+      rules,
+    });
   }
 
   async stats(): Promise<AuditStats> {
