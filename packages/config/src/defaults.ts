@@ -7,7 +7,7 @@
  */
 import { homedir } from "node:os";
 import { expandDirPath } from "./paths.js";
-import { DEFAULT_TIER, TIERS } from "./tiers.js";
+import { DEFAULT_TIER, ENGINE_MAX_PAGES, TIERS } from "./tiers.js";
 import type { AirlockConfig, DirGrant, PolicyTier } from "./types.js";
 
 export { CONFIG_FILE_NAMES, findConfigFile } from "./find.js";
@@ -57,7 +57,7 @@ export function tierConfig(
     return { path: expanded.path, read: d.read, write: d.write, execute: d.execute };
   });
   // As resolveConfig: unless pages are set, leave room for the heap plus the engine's own 16 MiB.
-  const pagesForHeap = Math.min(65536, Math.ceil(tier.runtime.heap_size / 65536) + 256);
+  const pagesForHeap = Math.min(ENGINE_MAX_PAGES, Math.ceil(tier.runtime.heap_size / 65536) + 256);
   const config: AirlockConfig = deepFreeze({
     name: "airlock-app",
     policy,

@@ -5,7 +5,7 @@ import { toConfigIssues, type ConfigIssue } from "./issues.js";
 import { expandDirPath, type PathContext } from "./paths.js";
 import { configFileSchema, type ConfigFile } from "./schema.js";
 import { parseSize } from "./size.js";
-import { DEFAULT_TIER, TIERS } from "./tiers.js";
+import { DEFAULT_TIER, ENGINE_MAX_PAGES, TIERS } from "./tiers.js";
 import type { AirlockConfig, DirGrant, PolicyTier, RuntimeLimits } from "./types.js";
 
 /** Options for resolving a config: where `$HOME`/`$PWD` point and which file it came from. */
@@ -101,7 +101,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Air
     v === undefined ? d : parseSize(v)!;
   const heapSize = sizeOr(r.heap_size, tier.runtime.heap_size);
   // Unless pages are set explicitly, leave room for the heap plus the engine's own 16 MiB.
-  const pagesForHeap = Math.min(65536, Math.ceil(heapSize / 65536) + 256);
+  const pagesForHeap = Math.min(ENGINE_MAX_PAGES, Math.ceil(heapSize / 65536) + 256);
   const runtime: RuntimeLimits = {
     stack_size: sizeOr(r.stack_size, tier.runtime.stack_size),
     heap_size: heapSize,
@@ -123,10 +123,10 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Air
       message: "must be at least 1mb; the engine's own objects need it",
     });
   }
-  if (runtime.heap_size > (65536 - 256) * 65536) {
+  if (runtime.heap_size > (ENGINE_MAX_PAGES - 256) * 65536) {
     issues.push({
       field: "runtime.heap_size",
-      message: "must be at most 4032mb (WebAssembly's 4 GiB less the engine's own 16 MiB)",
+      message: "must be at most 2032mb (the engine's 2 GiB of memory less its own 16 MiB)",
     });
   } else if (runtime.heap_size > runtime.max_memory_pages * 65536) {
     issues.push({

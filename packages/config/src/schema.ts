@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseSize } from "./size.js";
+import { ENGINE_MAX_PAGES } from "./tiers.js";
 import { checkUrlGlob } from "./url-glob.js";
 
 /** A byte size: integer bytes or a string such as "64mb" (binary units). */
@@ -68,7 +69,7 @@ export const configFileSchema = z.strictObject({
     .strictObject({
       stack_size: size("stack size").optional(),
       heap_size: size("heap size").optional(),
-      max_memory_pages: int(1, 65536, "64 KiB WebAssembly pages").optional(),
+      max_memory_pages: int(1, ENGINE_MAX_PAGES, "64 KiB WebAssembly pages").optional(),
       max_instructions: int(0, Number.MAX_SAFE_INTEGER, "0 means no budget").optional(),
       timeout_ms: int(1, 86_400_000, "milliseconds").optional(),
       max_output_bytes: size("output size").optional(),

@@ -1,6 +1,9 @@
 import type { PolicyTier, RuntimeLimits } from "./types.js";
 
 /** What a tier grants before the file's own fields are applied. `dirs` paths may use `$PWD`/`$HOME`. */
+/** The engine module's maximum memory: 32768 WebAssembly pages (2 GiB). */
+export const ENGINE_MAX_PAGES = 32768;
+
 export interface TierDefaults {
   readonly runtime: RuntimeLimits;
   readonly dirs: readonly { path: string; read: boolean; write: boolean; execute: boolean }[];

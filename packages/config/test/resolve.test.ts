@@ -150,6 +150,9 @@ describe("resolveConfig: every rule names its field", () => {
     [{ runtime: { stack_size: 100 } }, "runtime.stack_size"],
     [{ runtime: { max_instructions: -1 } }, "runtime.max_instructions"],
     [{ runtime: { max_memory_pages: 70000 } }, "runtime.max_memory_pages"],
+    // The engine's memory stops at 2 GiB (32768 pages), not WebAssembly's 4 GiB.
+    [{ runtime: { max_memory_pages: 32769 } }, "runtime.max_memory_pages"],
+    [{ runtime: { heap_size: "3gb" } }, "runtime.heap_size"],
     [{ runtime: { max_output_bytes: true } }, "runtime.max_output_bytes"],
     [{ runtime: { timeout: 5 } }, "runtime.timeout"],
     [{ runtime: [] }, "runtime"],
