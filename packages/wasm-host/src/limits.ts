@@ -17,6 +17,20 @@ export const MIN_MEMORY_PAGES = 256;
 /** Above this QuickJS's stack outgrows the engine's own shadow stack (measured: 8 MiB breaks). */
 export const MAX_STACK_BYTES = 4 * 1024 * 1024;
 
+/** Static data, the engine's stack and the prelude's heap come before the guest's heap. */
+const ENGINE_BASE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The wasm memory maximum an instance gets for `limits`: `maxMemoryPages`, but no more than the
+ * heap limit needs. The engine's own memory limit does not count bytes (the build has no
+ * `malloc_usable_size`), so the guest heap is checked from the host between bytecodes (the
+ * sbrk break); this cap is the hard bound for one allocation between two checks.
+ */
+export function enginePages(limits: Pick<RunLimits, "heapBytes" | "maxMemoryPages">): number {
+  const forHeap = Math.ceil((limits.heapBytes + ENGINE_BASE_BYTES) / WASM_PAGE);
+  return Math.min(limits.maxMemoryPages, Math.max(MIN_MEMORY_PAGES, forHeap));
+}
+
 /** Used when neither a config nor overrides give a value. */
 export const DEFAULT_LIMITS: Readonly<RunLimits> = Object.freeze({
   timeoutMs: 5_000,
@@ -47,7 +61,8 @@ const BOUNDS: Record<keyof RunLimits, [min: number, max: number, hint: string]> 
   timeoutMs: [1, 24 * 3600 * 1000, "milliseconds, 1..86400000"],
   heapBytes: [256 * 1024, 4 * 1024 ** 3, "bytes, 256 KiB..4 GiB"],
   stackBytes: [16 * 1024, MAX_STACK_BYTES, "bytes, 16 KiB..4 MiB"],
-  maxMemoryPages: [MIN_MEMORY_PAGES, 65536, "64 KiB pages, 256..65536"],
+  // The engine module declares 32768 pages (2 GiB) as its maximum.
+  maxMemoryPages: [MIN_MEMORY_PAGES, 32768, "64 KiB pages, 256..32768"],
   maxInstructions: [0, Number.MAX_SAFE_INTEGER, "0 (no budget) or more"],
   maxOutputBytes: [0, 2 ** 31, "bytes, 0..2 GiB"],
 };

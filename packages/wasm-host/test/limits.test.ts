@@ -66,6 +66,29 @@ describe("limits", () => {
     expect(r.error?.message).toContain("heapBytes");
   });
 
+  it("enforces heapBytes in bytes, however few allocations the guest makes", async () => {
+    // Big allocations: QuickJS's own limit in this build counts 8 bytes per allocation, so
+    // without the host's heap check 3,000 arrays of 8 KB would pass an 8 MiB limit.
+    const sb = await createSandbox({ limits: { maxMemoryPages: 16384 } });
+    const shapes = [
+      `for (let i = 0; i < 3000; i++) a.push(new Array(1000).fill(i))`,
+      `for (let i = 0; i < 3000; i++) a.push(new Float64Array(1000))`,
+      `for (let i = 0; i < 300; i++) a.push("x".repeat(1e5) + i)`,
+    ];
+    for (const shape of shapes) {
+      const over = await sb.run(`const a = []; ${shape}; console.log(a.length)`, {
+        heapBytes: 8 * 2 ** 20,
+      });
+      expect(over, shape).toMatchObject({ status: "out_of_memory", exitCode: 137 });
+      // Allow side: the same program with room for it.
+      const within = await sb.run(`const a = []; ${shape}; console.log(a.length)`, {
+        heapBytes: 64 * 2 ** 20,
+      });
+      expect(within, shape).toMatchObject({ status: "ok" });
+    }
+    await sb.dispose();
+  });
+
   it("caps linear memory with maxMemoryPages", async () => {
     const r = await run(`const a = []; for (;;) a.push("x".repeat(1e6) + a.length)`, {
       heapBytes: 2 ** 30,

@@ -41,6 +41,8 @@ export class Run implements BridgeRun {
   servedAt: number | undefined;
   /** Clock and randomness reads (bridge `now`, `crypto.random*`). */
   entropyReads = 0;
+  /** True when the guest's heap is over its limit (set by executeRun when it can be measured). */
+  heapOver: (() => boolean) | undefined;
   /** App-init runs: what the top-level code left behind (null: nothing; safe to snapshot). */
   leftover: string | null = null;
 
@@ -62,6 +64,7 @@ export class Run implements BridgeRun {
     if (this.stop !== null) return true;
     if (Atomics.load(this.ctrl, 0) === this.runId) return this.halt("killed");
     if (this.maxPolls > 0 && ++this.polls > this.maxPolls) return this.halt("instructions");
+    if (this.heapOver?.() === true) return this.halt("oom");
     if (hostNow() > this.deadline) return this.halt("timeout");
     return false;
   };
@@ -197,7 +200,12 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
   inst.current = run;
   inst.beginRun();
   rt.setInterruptHandler(run.interrupt);
+  // Kept for what it does count (allocations × 8 bytes); the byte limit is the heap check.
   rt.setMemoryLimit(req.limits.heapBytes);
+  const snapshot = inst.snapshot;
+  if (snapshot !== null) {
+    run.heapOver = () => snapshot.heapGrowth(inst.engine) > req.limits.heapBytes;
+  }
   rt.setMaxStackSize(req.limits.stackBytes);
   installModuleLoader(inst, run);
 

@@ -410,6 +410,16 @@ export class Snapshot {
   }
 
   /**
+   * Bytes the engine's heap has claimed since the snapshot (sbrk break minus the snapshot's).
+   * dlmalloc here never moves the break down, so this is the run's heap high-water mark. It is
+   * what enforces `heapBytes`: the engine build has no `malloc_usable_size`, so QuickJS's own
+   * memory limit counts 8 bytes per allocation, not the bytes allocated.
+   */
+  heapGrowth(engine: Engine): number {
+    return engine.bytes().readUInt32LE(this.brkAddr) - this.brk;
+  }
+
+  /**
    * Wraps the restored runtime and context of `engine` (fresh or reset) in new host objects:
    * host functions re-registered in order, handles re-wrapped, `Math.random` reseeded.
    */
