@@ -22,7 +22,8 @@ function flags(options: Record<string, unknown>): string[] {
 describe("airlock run --json", () => {
   for (const c of cases) {
     it(`${c.kind}/${c.name}`, () => {
-      const r = spawnSync(process.execPath, [BIN, "run", "--json", ...flags(c.options), c.file], {
+      // By its path, as a user runs it: the `#!` line gives node the stack for an inline run.
+      const r = spawnSync(BIN, ["run", "--json", ...flags(c.options), c.file], {
         encoding: "utf8",
         timeout: 60_000,
         maxBuffer: 64 << 20,

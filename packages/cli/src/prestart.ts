@@ -1,14 +1,15 @@
 /**
- * `airlock run` spends most of its start-up waiting for the sandbox worker (a new V8 isolate, the
- * worker's code, the engine restored from its snapshot). Starting that worker before the command
- * line is parsed lets it boot while this thread parses flags, reads the program and resolves the
- * config.
+ * `airlock run` spends most of its start-up getting the engine ready (its code loaded, the wasm
+ * compiled, the snapshot read from disk). Starting that before the command line is parsed lets
+ * the asynchronous parts (file reads, V8's background compilation) overlap with parsing flags,
+ * reading the program and resolving the config.
  */
 export function prestartRunWorker(): void {
   void import("@airlock/wasm-host")
     .then(async ({ configureWorkerPool, createSandbox }) => {
-      // One process, one program: one worker (a second would only compete for the CPU).
-      configureWorkerPool({ size: 1 });
+      // One process, one program: run it on this thread (bin/airlock.js starts node with the
+      // stack that needs; see configureWorkerPool), or in one worker if the stack is too small.
+      configureWorkerPool({ size: 1, inline: true });
       await createSandbox();
     })
     // Nothing to report here: the run's own createSandbox() meets the same failure and reports it.

@@ -14,12 +14,15 @@ export async function runCli(argv: string[], cwd = process.cwd()) {
   return { code, stdout, stderr };
 }
 
-/** Runs the real `airlock` binary as a child process (needs `pnpm build` first). */
+/**
+ * Runs the real `airlock` binary as a child process (needs `pnpm build` first), as a user does:
+ * by its path, so its `#!` line's node flags apply (the stack an inline run needs).
+ */
 export function runBin(
   argv: string[],
   opts: { cwd?: string; input?: string; timeout?: number } = {},
 ) {
-  const r = spawnSync(process.execPath, [BIN, ...argv], {
+  const r = spawnSync(BIN, argv, {
     cwd: opts.cwd,
     input: opts.input,
     encoding: "utf8",

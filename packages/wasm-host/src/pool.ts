@@ -53,7 +53,9 @@ export interface Job {
 interface Slot {
   /** When its last run ended: the least recently used idle worker has its warm spare ready. */
   idleSince: number;
-  worker: Worker;
+  worker: WorkerLike;
+  /** Largest QuickJS stack (bytes) this slot can run: all of them for a worker thread. */
+  stackCap: number;
   ctrl: Int32Array;
   job: (Job & { id: number; timer?: NodeJS.Timeout }) | null;
   alive: boolean;
@@ -128,13 +130,16 @@ export class WorkerPool {
   private constructor(
     readonly size: number,
     private readonly engine: Promise<CompiledEngine>,
+    /** QuickJS stack that fits on this thread (inline pools), or 0: worker threads only. */
+    private readonly inlineCap: number,
   ) {}
 
-  static async create(size: number): Promise<WorkerPool> {
+  static async create(size: number, inline = false): Promise<WorkerPool> {
     // Workers boot (a new isolate, their modules) while the engine compiles; each gets the
     // compiled module as its first message.
     const engine = compileEngine();
-    const pool = new WorkerPool(size, engine);
+    const cap = inline ? inlineStackCapacity() : 0;
+    const pool = new WorkerPool(size, engine, cap >= DEFAULT_LIMITS.stackBytes ? cap : 0);
     while (pool.slots.length < size) pool.spawn();
     try {
       await engine;
@@ -218,7 +223,7 @@ export class WorkerPool {
         if (pinned.job !== null) continue;
         slot = pinned;
       } else {
-        slot = this.idleSlot();
+        slot = this.idleSlot(job.req.limits.stackBytes);
         if (slot === undefined) continue;
         if (session !== null) this.sessionSlots.set(session, slot);
       }
@@ -227,31 +232,37 @@ export class WorkerPool {
     }
   }
 
-  private idleSlot(): Slot | undefined {
-    const idle = this.slots.filter((s) => s.alive && s.job === null);
+  private idleSlot(stackBytes: number): Slot | undefined {
+    const fits = (s: Slot) => s.alive && s.stackCap >= stackBytes;
+    const idle = this.slots.filter((s) => fits(s) && s.job === null);
     if (idle.length > 0) {
       // Prefer a worker holding fewer keepState sessions so pinned runs queue less.
       // Then the one idle longest: it has had time to prepare its warm spare instance.
       const load = (s: Slot) => [...this.sessionSlots.values()].filter((x) => x === s).length;
       return idle.sort((a, b) => load(a) - load(b) || a.idleSince - b.idleSince)[0];
     }
-    if (this.slots.length < this.size) return this.spawn();
+    // An inline pool's thread cannot hold this run's stack: it gets a worker thread of its own.
+    if (this.slots.length < this.size || !this.slots.some(fits)) {
+      return this.spawn(stackBytes <= this.inlineCap);
+    }
     return undefined;
   }
 
-  private spawn(): Slot {
+  private spawn(inline = this.inlineCap > 0): Slot {
     const sab = new SharedArrayBuffer(CTRL_SLOTS * 4);
-    const worker = new Worker(workerUrl(), {
-      workerData: {
-        snapshotCacheDir:
-          snapshotCacheDir === undefined ? defaultSnapshotCache() : snapshotCacheDir,
-        ctrl: sab,
-        warmPages: DEFAULT_LIMITS.maxMemoryPages,
-      },
-      resourceLimits: { stackSizeMb: WORKER_STACK_MB, maxOldGenerationSizeMb: WORKER_HEAP_MB },
-      stdout: false,
-      stderr: false,
-    });
+    const init = {
+      snapshotCacheDir: snapshotCacheDir === undefined ? defaultSnapshotCache() : snapshotCacheDir,
+      ctrl: sab,
+      warmPages: enginePages(DEFAULT_LIMITS),
+    };
+    const worker: WorkerLike = inline
+      ? new InlineWorker(workerUrl(), init)
+      : new Worker(workerUrl(), {
+          workerData: { ...init, airlockWorker: true },
+          resourceLimits: { stackSizeMb: WORKER_STACK_MB, maxOldGenerationSizeMb: WORKER_HEAP_MB },
+          stdout: false,
+          stderr: false,
+        });
     void this.engine.then(
       ({ module, hash }) => {
         if (slot.alive) {
@@ -264,7 +275,14 @@ export class WorkerPool {
       },
       () => undefined, // surfaced by create()
     );
-    const slot: Slot = { idleSince: 0, worker, ctrl: new Int32Array(sab), job: null, alive: true };
+    const slot: Slot = {
+      idleSince: 0,
+      worker,
+      stackCap: inline ? this.inlineCap : MAX_STACK_BYTES,
+      ctrl: new Int32Array(sab),
+      job: null,
+      alive: true,
+    };
     worker.unref();
     worker.on("message", (msg: FromWorker) => this.onMessage(slot, msg));
     worker.on("error", (err: Error & { code?: string }) => this.onCrash(slot, err));
@@ -392,11 +410,12 @@ function synthetic(status: RunStatus, message: string, code = status.toUpperCase
 // ---- the shared pool -------------------------------------------------------------------------
 
 let poolSize = Math.min(2, availableParallelism());
+let poolInline = false;
 let shared: Promise<WorkerPool> | null = null;
 
 /** The process-wide pool, created on first use. */
 export function sharedPool(): Promise<WorkerPool> {
-  shared ??= WorkerPool.create(poolSize);
+  shared ??= WorkerPool.create(poolSize, poolInline);
   return shared;
 }
 
@@ -419,12 +438,30 @@ let snapshotCacheDir: string | null | undefined;
  * Sets the size of the shared worker pool (default `min(2, os.availableParallelism())`) and
  * where the engine snapshot is cached on disk (`snapshotCache`: a directory, or `false` for
  * none; default `AIRLOCK_SNAPSHOT_CACHE`, else `$XDG_CACHE_HOME/airlock` or `~/.cache/airlock`).
+ *
+ * `inline: true` runs guests on the calling thread instead of worker threads, for one-shot
+ * processes that run one program and exit (it saves the ~50 ms a worker takes to start). It
+ * applies only when node was started with a `--stack-size` big enough for the run's QuickJS
+ * stack (`node --stack-size=6144` fits the default 1 MiB); other runs still get a worker. A
+ * builtin that overruns the deadline is stopped with V8's TerminateExecution (node:vm timeout)
+ * instead of a worker termination. Not for servers: a guest's synchronous work blocks the thread.
+ *
  * Applies to the next pool: call it before the first sandbox, or after `shutdownWorkers()`.
  */
 export function configureWorkerPool(options: {
   size?: number;
   snapshotCache?: string | false;
+  inline?: boolean;
 }): void {
+  if (options.inline !== undefined) {
+    if (typeof options.inline !== "boolean") {
+      throw new InvalidOptionError(
+        "inline",
+        `expected true or false, got ${String(options.inline)}`,
+      );
+    }
+    poolInline = options.inline;
+  }
   if (options.snapshotCache !== undefined) {
     if (
       options.snapshotCache !== false &&

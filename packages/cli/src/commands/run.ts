@@ -148,9 +148,9 @@ export async function runCommand(
 
   const { configureWorkerPool, createSandbox, shutdownWorkers } =
     await import("@airlock/wasm-host");
-  // One process, one program: one worker is enough (a second would only compete for the CPU).
-  // (`main` has usually started it already: see prestart.ts.)
-  configureWorkerPool({ size: 1 });
+  // One process, one program: it runs on this thread (inline), or in one worker when node was
+  // started without the stack it needs. (`main` has usually started it already: prestart.ts.)
+  configureWorkerPool({ size: 1, inline: true });
   const frozen = program.artifact
     ? (await import("@airlock/aot-builder")).frozenLinkOf(program.artifact)
     : undefined;

@@ -1,144 +1,19 @@
 /**
- * Worker entry. Receives a shared control block in `workerData` and the compiled engine in its
- * first message, runs one request at a time, and keeps restored instances ready for the next.
+ * Worker entry: wires the runtime (runtime.ts) to this worker's `parentPort`. Receives a shared
+ * control block in `workerData` and the compiled engine in its first message.
+ *
+ * The same bundle is imported on the main thread by inline pools (`configureWorkerPool({ inline:
+ * true })`), which use the exports below: one bundle to load either way.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { FromWorker, RunRequest, ToWorker, WireChunk, WorkerOutcome } from "../protocol.js";
-import { AppPools } from "./app-pool.js";
-import { Instance, InstanceFactory } from "./instance.js";
-import { Run, executeRun } from "./run.js";
-import { debug } from "./snapshot.js";
+import type { FromWorker, ToWorker } from "../protocol.js";
+import { startRuntime, type RuntimeInit } from "./runtime.js";
 
-interface Init {
-  ctrl: SharedArrayBuffer;
-  warmPages: number;
-  /** On-disk snapshot cache directory, or null. */
-  snapshotCacheDir: string | null;
+export { startRuntime } from "./runtime.js";
+export { EntryGuard } from "./guard.js";
+
+if (parentPort !== null && (workerData as { airlockWorker?: boolean } | null)?.airlockWorker) {
+  const port = parentPort;
+  const handle = startRuntime(workerData as RuntimeInit, (m: FromWorker) => port.postMessage(m));
+  port.on("message", (msg: ToWorker) => handle(msg));
 }
-
-/** How long a new worker waits for a first run before it warms up in the background. */
-const STARTUP_IDLE_MS = 20;
-const init = workerData as Init;
-const port = parentPort!;
-const ctrl = new Int32Array(init.ctrl);
-/** Set when the compiled engine arrives (compiled on the main thread while this worker boots). */
-let factory: InstanceFactory | null = null;
-/** Ready instances of fetch-handler apps (`Sandbox.serve`). */
-let apps: AppPools | null = null;
-/** Runs that arrived before the engine (not expected: the pool posts the engine first). */
-const early: RunRequest[] = [];
-/** keepState sessions: session id → its instance. */
-const sessions = new Map<number, Instance>();
-let current: Run | null = null;
-const post = (m: FromWorker) => port.postMessage(m);
-
-async function handleRun(req: RunRequest): Promise<void> {
-  const run = new Run(req, ctrl, (chunks: WireChunk[]) =>
-    post({ type: "out", id: req.id, chunks }),
-  );
-  current = run;
-  factory!.busy = true;
-  let inst: Instance | undefined;
-  try {
-    inst = req.session === null ? undefined : sessions.get(req.session);
-    if (inst !== undefined && (inst.broken || inst.pages !== req.limits.maxMemoryPages)) {
-      factory!.release(inst);
-      inst = undefined;
-    }
-    const t0 = performance.now();
-    let pool: WorkerOutcome["pool"];
-    if (req.serve !== undefined) {
-      const got = await apps!.take(req);
-      inst = got.inst;
-      pool = { hit: got.hit, mode: got.mode, takeMs: performance.now() - t0 };
-    }
-    inst ??= await factory!.take(req.limits.maxMemoryPages, req.limits.stackBytes);
-    debug("run %d: instance in %s ms", req.id, (performance.now() - t0).toFixed(2));
-    if (req.session !== null) sessions.set(req.session, inst);
-    post({ type: "started", id: req.id });
-    const outcome = await executeRun(inst, run);
-    if (pool !== undefined) {
-      outcome.pool = run.servedAt !== undefined ? { ...pool, startedAt: run.servedAt } : pool;
-    }
-    post({ type: "done", id: req.id, outcome });
-  } catch (err) {
-    post({
-      type: "done",
-      id: req.id,
-      outcome: {
-        status: "error",
-        exitCode: 1,
-        error: {
-          code: "ENGINE_FAILURE",
-          message: `could not start the engine: ${(err as Error).message}`,
-        },
-        peakBytes: 0,
-      },
-    });
-  } finally {
-    current = null;
-    factory!.busy = false;
-    if (req.serve !== undefined) {
-      // A fetch-handler instance serves one request and is dropped, never reset and reused.
-      if (inst !== undefined && inst.snapshot === null) inst.dispose();
-      if (inst !== undefined) apps!.release(inst, req);
-      else apps!.schedule();
-    } else {
-      if (inst !== undefined && (req.session === null || inst.broken)) {
-        factory!.release(inst);
-        if (req.session !== null) sessions.delete(req.session);
-      }
-      factory!.warm(req.limits.maxMemoryPages);
-    }
-  }
-}
-
-function onEngine(wasmModule: WebAssembly.Module, wasmHash: string): void {
-  factory = new InstanceFactory(wasmModule, wasmHash, {}, init.snapshotCacheDir);
-  apps = new AppPools(
-    wasmModule,
-    wasmHash,
-    factory,
-    ctrl,
-    () => current !== null,
-    (stats) => post({ type: "app-stats", stats }),
-  );
-  // A snapshot cached on disk makes an instance cheap: prepare one now. The rest of the warm-up
-  // (template and snapshot if not cached, more ready instances) waits until the worker has been
-  // idle a moment: a one-shot run arriving right after start-up should not queue behind it.
-  if (factory.loadCached()) factory.warm(init.warmPages, 1);
-  setTimeout(() => {
-    if (current === null) factory?.warm(init.warmPages);
-  }, STARTUP_IDLE_MS).unref();
-  post({ type: "ready" });
-  debug("worker ready after %s ms", performance.now().toFixed(1));
-  for (const req of early.splice(0)) {
-    if (req.id === 0) apps.warm(req);
-    else void handleRun(req);
-  }
-}
-
-port.on("message", (msg: ToWorker) => {
-  switch (msg.type) {
-    case "engine":
-      onEngine(msg.wasmModule, msg.wasmHash);
-      break;
-    case "run":
-      if (factory === null) early.push(msg);
-      else void handleRun(msg);
-      break;
-    case "warm-app":
-      if (apps === null) early.push({ ...msg.req, type: "run", id: 0 });
-      else apps.warm({ ...msg.req, type: "run", id: 0 });
-      break;
-    case "abort":
-      if (current?.runId === msg.id) current.halt("killed");
-      break;
-    case "drop-session": {
-      const inst = sessions.get(msg.session);
-      sessions.delete(msg.session);
-      if (inst !== undefined) factory?.release(inst);
-      break;
-    }
-  }
-});

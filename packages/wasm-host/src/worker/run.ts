@@ -10,6 +10,7 @@ import { hostNow, type BridgeRun } from "./bridge.js";
 import type { Instance } from "./instance.js";
 import { installModuleLoader } from "./modules.js";
 import { installFrozenGlobal } from "./ops/frozen.js";
+import type { EntryGuard } from "./guard.js";
 
 /**
  * quickjs-ng polls the interrupt handler about once per this many bytecode operations
@@ -189,8 +190,14 @@ export class Run implements BridgeRun {
 const isModule = (req: RunRequest) => req.module;
 
 /** Runs `req` in `inst` and reports how it ended. Never throws for guest behaviour. */
-export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcome> {
+export async function executeRun(
+  inst: Instance,
+  run: Run,
+  guard?: EntryGuard,
+): Promise<WorkerOutcome> {
   const { rt, ctx, api } = inst;
+  /** One synchronous stretch of guest work: one watchdog for it in inline pools (guard.ts). */
+  const seg = <T>(fn: () => T): T => (guard === undefined ? fn() : guard.run(fn));
   const { req } = run;
   const handles: QuickJSHandle[] = [];
   /** Fetch-handler run: `init` only runs the app's top level; `prepared` skips it (app snapshot). */
@@ -310,74 +317,84 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
 
   let modulePromise: QuickJSHandle | undefined;
   try {
-    call(api.reset);
-    const info = ctx.newString(
-      JSON.stringify({
-        argv: ["airlock", req.filename, ...req.args],
-        env: req.env,
-        stdin: req.stdin === null ? "" : Buffer.from(req.stdin).toString("utf8"),
-      }),
-    );
-    handles.push(info);
-    call(api.setRunInfo, info);
-    if (req.frozen !== undefined) installFrozenGlobal(ctx, req.frozen, run.interrupt);
+    seg(() => {
+      call(api.reset);
+      const info = ctx.newString(
+        JSON.stringify({
+          argv: ["airlock", req.filename, ...req.args],
+          env: req.env,
+          stdin: req.stdin === null ? "" : Buffer.from(req.stdin).toString("utf8"),
+        }),
+      );
+      handles.push(info);
+      call(api.setRunInfo, info);
+      if (req.frozen !== undefined) installFrozenGlobal(ctx, req.frozen, run.interrupt);
 
-    const evaluated = prepared
-      ? null
-      : ctx.evalCode(
-          req.code,
-          req.filename,
-          isModule(req) ? { type: "module" } : { type: "global" },
-        );
-    if (evaluated === null) {
-      run.servedAt = hostNow();
-      call(api.serve);
-    } else if (evaluated.error) {
-      uncaught(evaluated.error, false);
-      evaluated.error.dispose();
-    } else if (isModule(req)) {
-      modulePromise = evaluated.value;
-      handles.push(modulePromise);
-    } else {
-      evaluated.value.dispose();
-    }
+      const evaluated = prepared
+        ? null
+        : ctx.evalCode(
+            req.code,
+            req.filename,
+            isModule(req) ? { type: "module" } : { type: "global" },
+          );
+      if (evaluated === null) {
+        run.servedAt = hostNow();
+        call(api.serve);
+      } else if (evaluated.error) {
+        uncaught(evaluated.error, false);
+        evaluated.error.dispose();
+      } else if (isModule(req)) {
+        modulePromise = evaluated.value;
+        handles.push(modulePromise);
+      } else {
+        evaluated.value.dispose();
+      }
+    });
 
-    // The event loop.
-    while (drain()) {
-      if (modulePromise !== undefined) {
-        const st = ctx.getPromiseState(modulePromise);
-        if (st.type === "rejected") {
-          uncaught(st.error, true);
-          st.error.dispose();
-          break;
-        }
-        if (st.type === "fulfilled") {
-          if (serving && run.stop === null) {
-            // The namespace: keep the app's default export in the guest, then serve.
-            call(api.prepareApp, st.value, init ? ctx.true : ctx.false);
-            if (!init && run.stop === null) {
-              run.servedAt = hostNow();
-              call(api.serve);
-            }
+    // The event loop. Each turn: guest work up to the next wait (one stretch), the wait, then
+    // the due timers and immediates (another stretch).
+    for (;;) {
+      const turn = seg((): number | "break" | "continue" => {
+        if (!drain()) return "break";
+        if (modulePromise !== undefined) {
+          const st = ctx.getPromiseState(modulePromise);
+          if (st.type === "rejected") {
+            uncaught(st.error, true);
+            st.error.dispose();
+            return "break";
           }
-          if (st.value !== modulePromise) st.value.dispose();
-          handles.splice(handles.indexOf(modulePromise), 1);
-          modulePromise.dispose();
-          modulePromise = undefined;
-          // The handler's jobs were just queued: drain them before judging the loop idle.
-          if (serving) continue;
+          if (st.type === "fulfilled") {
+            if (serving && run.stop === null) {
+              // The namespace: keep the app's default export in the guest, then serve.
+              call(api.prepareApp, st.value, init ? ctx.true : ctx.false);
+              if (!init && run.stop === null) {
+                run.servedAt = hostNow();
+                call(api.serve);
+              }
+            }
+            if (st.value !== modulePromise) st.value.dispose();
+            handles.splice(handles.indexOf(modulePromise), 1);
+            modulePromise.dispose();
+            modulePromise = undefined;
+            // The handler's jobs were just queued: drain them before judging the loop idle.
+            if (serving) return "continue";
+          }
         }
-      }
-      const state = call(api.state);
-      if (typeof state !== "string") break;
-      const [when, ref, immediates] = JSON.parse(state) as [number, number, number, number];
-      if (!ref && immediates === 0 && run.pending.size === 0) break;
+        const state = call(api.state);
+        if (typeof state !== "string") return "break";
+        const [when, ref, immediates] = JSON.parse(state) as [number, number, number, number];
+        if (!ref && immediates === 0 && run.pending.size === 0) return "break";
+        const left = run.timeLeft();
+        if (left <= 0) {
+          run.halt("timeout");
+          return "break";
+        }
+        return immediates > 0 ? 0 : when >= 0 ? Math.max(0, when - hostNow()) : left;
+      });
+      if (turn === "break") break;
+      if (turn === "continue") continue;
+      const delay = turn;
       const left = run.timeLeft();
-      if (left <= 0) {
-        run.halt("timeout");
-        break;
-      }
-      const delay = immediates > 0 ? 0 : when >= 0 ? Math.max(0, when - hostNow()) : left;
       // Always yield to the worker's own event loop so abort messages and op results arrive.
       if (delay > 0) await run.sleep(Math.min(delay, left));
       else await new Promise<void>((resolve) => setImmediate(resolve));
@@ -386,23 +403,26 @@ export async function executeRun(inst: Instance, run: Run): Promise<WorkerOutcom
         run.halt("timeout");
         break;
       }
-      if (!drain()) break; // microtasks queued by settled async ops
-      let ok = true;
-      // Like libuv, time has 1 ms granularity: a timer due within the current millisecond
-      // runs now, so `setTimeout(f, 0)` from the main script precedes `setImmediate` (Node's
-      // usual order) instead of depending on how fast the script finished.
-      const now = ctx.newNumber(hostNow() + 1);
-      try {
-        while (ok && call(api.runTimer, now) === 1) ok = drain();
-      } finally {
-        now.dispose();
-      }
-      if (!ok) break;
-      const [, , queued] = JSON.parse(String(call(api.state))) as [number, number, number];
-      for (let i = 0; i < queued && ok; i++) {
-        if (call(api.runImmediate) !== 1) break;
-        ok = drain();
-      }
+      const ok = seg((): boolean => {
+        if (!drain()) return false; // microtasks queued by settled async ops
+        let ok = true;
+        // Like libuv, time has 1 ms granularity: a timer due within the current millisecond
+        // runs now, so `setTimeout(f, 0)` from the main script precedes `setImmediate` (Node's
+        // usual order) instead of depending on how fast the script finished.
+        const now = ctx.newNumber(hostNow() + 1);
+        try {
+          while (ok && call(api.runTimer, now) === 1) ok = drain();
+        } finally {
+          now.dispose();
+        }
+        if (!ok) return false;
+        const [, , queued] = JSON.parse(String(call(api.state))) as [number, number, number];
+        for (let i = 0; i < queued && ok; i++) {
+          if (call(api.runImmediate) !== 1) break;
+          ok = drain();
+        }
+        return ok;
+      });
       if (!ok) break;
     }
 
