@@ -1,6 +1,7 @@
+import type * as Http from "node:http";
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
-import * as http from "node:http";
-import * as https from "node:https";
+import type * as Https from "node:https";
+import { createRequire } from "node:module";
 import type { LookupFunction as NetLookupFunction } from "node:net";
 import { isIP } from "node:net";
 import {
@@ -12,6 +13,14 @@ import {
   TooManyRedirectsError,
 } from "./errors.js";
 import type { LookupFunction, NetPolicy, PinnedTarget } from "./policy.js";
+
+// Loaded on first use: a sandbox that never fetches (most runs) should not pay for node:http,
+// node:https and node:tls at start-up.
+const require = createRequire(import.meta.url);
+let httpModule: typeof Http | undefined;
+let httpsModule: typeof Https | undefined;
+const http = (): typeof Http => (httpModule ??= require("node:http") as typeof Http);
+const https = (): typeof Https => (httpsModule ??= require("node:https") as typeof Https);
 
 /** A request as the sandbox hands it over: plain data, nothing that could call back into the guest. */
 export interface FetchRequest {
@@ -206,12 +215,12 @@ function send(
     body !== undefined || method === "POST" || method === "PUT" || method === "PATCH";
   if (needsLength) raw.push("content-length", String(body?.byteLength ?? 0));
 
-  const options: RequestOptions & https.RequestOptions = {
+  const options: RequestOptions & Https.RequestOptions = {
     host: pinned.hostname,
     port: pinned.port,
     path: `${url.pathname}${url.search}`,
     method,
-    headers: raw as unknown as http.OutgoingHttpHeaders,
+    headers: raw as unknown as Http.OutgoingHttpHeaders,
     setHost: false,
     lookup,
     family: pinned.family,
@@ -239,7 +248,7 @@ function send(
     };
     const onAbort = (): void => finish(signal.reason);
     try {
-      req = (secure ? https : http).request(options);
+      req = (secure ? https() : http()).request(options);
     } catch (error) {
       reject(new FetchRequestError(`cannot send the request: ${(error as Error).message}`));
       return;
@@ -343,8 +352,8 @@ function checkHeaders(headers: unknown): [string, string][] {
     const name = entry[0].toLowerCase();
     const value = entry[1];
     try {
-      http.validateHeaderName(name);
-      http.validateHeaderValue(name, value);
+      http().validateHeaderName(name);
+      http().validateHeaderValue(name, value);
     } catch {
       throw new FetchRequestError(
         `request header ${JSON.stringify(name.slice(0, 60))} has an invalid name or value (no CR, LF or NUL)`,

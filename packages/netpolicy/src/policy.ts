@@ -1,4 +1,5 @@
-import { promises as dns } from "node:dns";
+import type * as Dns from "node:dns";
+import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import type { AddressCategory, SpecialRange } from "./address.js";
 import { classifyAddress, classifyName, describeAddress } from "./address.js";
@@ -383,5 +384,11 @@ function number(value: unknown, field: string, fallback: number, integer: boolea
   return value;
 }
 
+// node:dns is loaded on the first lookup, not when a policy module is imported.
+const require = createRequire(import.meta.url);
+let dnsPromises: typeof Dns.promises | undefined;
 const defaultLookup: LookupFunction = (hostname, options) =>
-  dns.lookup(hostname, { all: options.all, verbatim: true });
+  (dnsPromises ??= (require("node:dns") as typeof Dns).promises).lookup(hostname, {
+    all: options.all,
+    verbatim: true,
+  });

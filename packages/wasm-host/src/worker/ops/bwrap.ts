@@ -5,7 +5,7 @@
  * takes the whole sandbox with it: the command runs in a new pid namespace whose init dies with
  * its parent (`--die-with-parent`), and the kernel then kills every process left inside.
  */
-import { spawnSync } from "node:child_process";
+import { childProcess } from "./lazy-child-process.js";
 import { accessSync, constants, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { NO_CAPABILITIES, type CapabilityConfig } from "../../capabilities.js";
@@ -116,7 +116,7 @@ export function bwrapAvailable(): boolean {
     grants: NO_CAPABILITIES,
   });
   try {
-    const r = spawnSync("bwrap", probe, { stdio: "ignore", timeout: 5_000 });
+    const r = childProcess().spawnSync("bwrap", probe, { stdio: "ignore", timeout: 5_000 });
     available = r.status === 0;
   } catch {
     available = false;

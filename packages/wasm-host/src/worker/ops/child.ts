@@ -4,7 +4,8 @@
  * the run's remaining time (or less) and its output limit. `spawnSync` blocks this worker only.
  * Async children are killed with their whole process group when the run ends.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { childProcess } from "./lazy-child-process.js";
 import { capsOf, type RunCaps } from "./caps.js";
 import { bwrapArgs, bwrapAvailable, resolveCommand } from "./bwrap.js";
 import { checkCommand, grantedShell } from "./command-policy.js";
@@ -93,7 +94,7 @@ export const childOps: Record<string, Op> = {
     kind: "sync",
     run(args, bytes, ctx) {
       const p = prepare(ctx, capsOf(ctx), args);
-      const r = spawnSync("bwrap", p.argv, {
+      const r = childProcess().spawnSync("bwrap", p.argv, {
         input: bytes ?? new Uint8Array(0),
         timeout: p.timeoutMs,
         killSignal: "SIGKILL",
@@ -122,7 +123,7 @@ export const childOps: Record<string, Op> = {
     kind: "sync",
     run(args, _bytes, ctx) {
       const p = prepare(ctx, capsOf(ctx), args);
-      const child = spawn("bwrap", p.argv, {
+      const child = childProcess().spawn("bwrap", p.argv, {
         detached: true, // own process group: kill(-pid) reaches bwrap and everything it started
         stdio: ["pipe", "pipe", "pipe"],
         env: {},
