@@ -62,7 +62,8 @@ export const MATH_CONSTANTS: Record<string, number> = {
 
 // Captured when this module loads, so later changes to the global `Math` do not reach frozen code.
 const HOST_MATH: Record<string, (...args: number[]) => number> = {
-  // JS `%` on doubles: exact fmod with the dividend's sign; used off the integer fast path.
+  // JS `%` on doubles. Modules of this version compute it in wasm (`fmodx`); kept so that modules
+  // built by earlier versions, which import it, still link.
   mod: (a, b) => a % b,
 };
 for (const [name, spec] of Object.entries(MATH_FUNCTIONS)) {
