@@ -60,7 +60,7 @@ export interface EmitContext {
  * the global and this chain.
  */
 export class FnEmitter {
-  private readonly vars: number[] = [];
+  private vars: number[] = [];
   private readonly loops: { brk: string; cont: string }[] = [];
   private labels = 0;
   private readonly numType: number;
@@ -69,7 +69,9 @@ export class FnEmitter {
   private readonly depthSlot: number;
   private readonly fuelSlot: number;
   private readonly extra: number;
-  private readonly tuples = new Map<number, number>();
+  private tuples = new Map<number, number>();
+  /** Loop bodies emitted as functions of their own so far (see {@link bodyCall}). */
+  private bodies = 0;
   /** Typed-array parameter binding id → its index among them (length/kind locals). */
   private readonly arrays = new Map<number, number>();
 
@@ -336,12 +338,89 @@ export class FnEmitter {
     }
     if (test && !isDo) inner.push(m.br(brk, m.i32.eqz(this.truthy(this.expr(test)))));
     this.loops.push({ brk, cont });
-    inner.push(m.block(cont, [this.stmt(body)]));
+    inner.push(
+      this.ownFunctionFor(body) ? this.bodyCall(body, brk) : m.block(cont, [this.stmt(body)]),
+    );
     this.loops.pop();
     if (update) inner.push(m.drop(this.expr(update).e));
     if (isDo) inner.push(m.br(top, this.truthy(this.expr(test!))));
     else inner.push(m.br(top));
     return m.block(brk, [...pre, m.loop(top, m.block(null, inner))]);
+  }
+
+  /**
+   * Whether a loop's body becomes a wasm function of its own: when it contains a loop itself, and
+   * this function is on no call cycle and has no `return` in it. Why: V8 compiles a wasm function
+   * with its baseline compiler (Liftoff) first and swaps in optimised code only for later *calls*
+   * (no on-stack replacement), so a frozen top-level loop — one call — would run its whole length
+   * in baseline code (typed-array.js: ~1 s instead of ~0.4 s). A body that is a function is
+   * called once per outer iteration: from the second or third on, it runs optimised.
+   */
+  private ownFunctionFor(body: A.Node): boolean {
+    if (this.ctx.recursive.has(this.info.name)) return false;
+    let loops = false;
+    let returns = false;
+    const visit = (n: unknown): void => {
+      if (n === null || typeof n !== "object") return;
+      if (Array.isArray(n)) return n.forEach(visit);
+      const t = (n as { type?: unknown }).type;
+      if (t === "ForStatement" || t === "WhileStatement" || t === "DoWhileStatement") loops = true;
+      if (t === "ReturnStatement") returns = true;
+      for (const [k, v] of Object.entries(n)) if (k !== "loc") visit(v);
+    };
+    visit(body);
+    return loops && !returns;
+  }
+
+  /**
+   * The loop body as a call to a function of its own (see {@link ownFunctionFor}). It takes
+   * every named local (parameters, array lengths and kinds, depth, fuel, then the function's
+   * bindings — the same indexes as here, so its code is emitted as usual) and returns them all
+   * plus 1 when the body `break`s out of the loop (0 when it ends or `continue`s); the caller
+   * copies them back. Its temporaries are its own. Named `r:…` so that binaryen never inlines
+   * it back (see NO_INLINE_PATTERN).
+   */
+  private bodyCall(body: A.Node, brk: string): Ref {
+    const { m } = this;
+    const named = [
+      ...this.paramTypes(),
+      ...this.info.bindings.slice(this.info.params.length).map((b) => this.typeOf(b)),
+    ];
+    const saved = { vars: this.vars, tuples: this.tuples };
+    this.vars = saved.vars.slice(0, named.length - this.paramTypes().length);
+    this.tuples = new Map();
+    const exit = this.label("bodyexit");
+    const next = this.label("bodynext");
+    const all = (ctrl: number) =>
+      m.return(m.tuple.make([...named.map((t, i) => m.local.get(i, t)), m.i32.const(ctrl)]));
+    this.loops.push({ brk: exit, cont: next });
+    const code = this.stmt(body);
+    this.loops.pop();
+    const temps = this.vars.slice(named.length - this.paramTypes().length);
+    this.vars = saved.vars;
+    this.tuples = saved.tuples;
+    const result = binaryen.createType([...named, i32]);
+    const name = `r:body${this.bodies++}:${internalName(this.path, this.info.name, this.level())}`;
+    this.m.addFunction(
+      name,
+      binaryen.createType(named),
+      result,
+      temps,
+      m.block(null, [m.block(exit, [m.block(next, [code]), all(0)]), all(1)], binaryen.unreachable),
+    );
+    const t = this.tmp(result);
+    return m.block(null, [
+      m.local.set(
+        t,
+        m.call(
+          name,
+          named.map((ty, i) => m.local.get(i, ty)),
+          result,
+        ),
+      ),
+      ...named.map((ty, i) => m.local.set(i, m.tuple.extract(m.local.get(t, result), i))),
+      m.br(brk, m.tuple.extract(m.local.get(t, result), named.length)),
+    ]);
   }
 
   // ---- expressions -------------------------------------------------------------------------
@@ -603,20 +682,25 @@ export class FnEmitter {
         i32,
       );
     }
-    // -0 is index 0 (its property key is "0"); NaN and fractions fail the trunc test.
+    // A double index: in [0, length) (NaN fails), then truncated — which cannot trap in that
+    // range — and converted back, which differs for fractions; -0 passes as index 0 (its
+    // property key is "0"). No saturating truncation: V8's costs several times more.
     const t = this.tmp(f64);
-    const ok = m.i32.and(
-      m.i32.and(
-        m.f64.ge(m.local.tee(t, index.e, f64), m.f64.const(0)),
-        m.f64.lt(m.local.get(t, f64), m.f64.convert_u.i32(len)),
-      ),
-      m.f64.eq(m.f64.trunc(m.local.get(t, f64)), m.local.get(t, f64)),
+    const idx = this.tmp(i32);
+    const inRange = m.i32.and(
+      m.f64.ge(m.local.tee(t, index.e, f64), m.f64.const(0)),
+      m.f64.lt(m.local.get(t, f64), m.f64.convert_u.i32(len)),
     );
     return m.block(
       null,
       [
-        m.if(m.i32.eqz(ok), bail(m, STATUS.unsupported)),
-        at(m.i32.trunc_u_sat.f64(m.local.get(t, f64))),
+        m.if(m.i32.eqz(inRange), bail(m, STATUS.unsupported)),
+        m.local.set(idx, m.i32.trunc_u.f64(m.local.get(t, f64))),
+        m.if(
+          m.f64.ne(m.f64.convert_u.i32(m.local.get(idx, i32)), m.local.get(t, f64)),
+          bail(m, STATUS.unsupported),
+        ),
+        at(m.local.get(idx, i32)),
       ],
       i32,
     );

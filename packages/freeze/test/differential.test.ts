@@ -65,6 +65,25 @@ function seq(x) { let a = 0; const b = (a = x + 1, a * 2); return b; }
 function isEven(n) { return n === 0 ? true : n < 0 ? isEven(-n) : isOdd(n - 1); }
 function isOdd(n) { return n === 0 ? false : n < 0 ? isOdd(-n) : isEven(n - 1); }
 function down(n) { return n <= 0 ? n : down(n - 1); }
+function nest(n, m) {
+  let s = 0; let flag = false;
+  for (let i = 0; i < n && i < 60; i++) {
+    if (i % 7 === 3) continue;
+    let t = i;
+    for (let j = 0; j < m && j < 40; j++) { if (j === i) break; if (j % 2) continue; t += j; s ^= t; }
+    while (t > 100) t = t >> 1;
+    flag = !flag;
+    if (s > 1e6) break;
+    s += flag ? t : -t;
+    n = n - 0.5;
+  }
+  return s;
+}
+function nestDo(x) {
+  let k = 0;
+  do { let j = 0; while (j < 3) { k += x * j; j++; } x = x / 2 - 1; } while (x > 1 && k < 1e9);
+  return k;
+}
 `;
 
 const EDGES = [
