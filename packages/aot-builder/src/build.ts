@@ -85,11 +85,13 @@ function embedConfig(
 export async function build(options: BuildOptions): Promise<BuildResult> {
   // Loaded here, not at import: `airlock run` reads artifacts through this package and should
   // not pay for esbuild, acorn and binaryen (~0.3 s) it never uses.
-  const [{ bundle }, { planLink }, { analyze, compile, FreezeParseError }] = await Promise.all([
-    import("./bundle.js"),
-    import("./link.js"),
-    import("@airlock/freeze"),
-  ]);
+  const [{ bundle }, { planLink }, { outlineLoops }, { analyze, compile, FreezeParseError }] =
+    await Promise.all([
+      import("./bundle.js"),
+      import("./link.js"),
+      import("./outline.js"),
+      import("@airlock/freeze"),
+    ]);
   const cwd = options.cwd ?? process.cwd();
   const report = options.onProgress ?? (() => undefined);
   const started = new Map<BuildStep, number>();
@@ -154,8 +156,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   } else {
     start("analyse");
     let plan;
+    // Freeze sees the bundle plus a synthetic function per top-level loop (outline.ts); the
+    // shipped bundle gets the dispatch only.
+    let freezeSource = code;
     try {
-      plan = planLink(code, analyze(code, { sourceType: "module" }));
+      const outline = outlineLoops(code);
+      freezeSource = outline.freezeSource;
+      plan = planLink(code, analyze(freezeSource, { sourceType: "module" }), outline);
     } catch (err) {
       if (!(err instanceof FreezeParseError)) throw err;
       plan = undefined;
@@ -165,7 +172,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     done("analyse", `${plan?.dispatched.length ?? 0} of ${plural(total, "function")} to freeze`);
     start("freeze");
     if (plan !== undefined && plan.dispatched.length > 0) {
-      const module = compile(code, plan.compileReport);
+      const module = compile(freezeSource, plan.compileReport);
       const byName = new Map(module.functions.map((f) => [f.name, f]));
       const frozen = plan.dispatched.map((d): ArtifactFrozenFunction => {
         const f = byName.get(d.name)!;

@@ -18,10 +18,14 @@
  * is still bound to its original (a classic script could rebind one through `globalThis`), and
  * after touching `const`/`let` bindings it depends on, so their temporal dead zone still throws
  * — from the interpreted original, as JS would. `Math.*` members are checked by the sandbox.
+ *
+ * Top-level loops outlined by outline.ts get `if (!__airlock_L<k>()) ` in front of the loop (same
+ * line) and their helper after the bundle's last line (see loopDispatch).
  */
 import { parse } from "acorn";
 import type * as A from "acorn";
 import type { FreezeReport, FrozenFunctionReport, FunctionReport } from "@airlock/freeze";
+import { LOOP_PREFIX, type LoopCandidate, type LoopOutline } from "./outline.js";
 
 type FnNode = A.FunctionDeclaration | A.FunctionExpression | A.ArrowFunctionExpression;
 type BindingKind = "function" | "const" | "let" | "var";
@@ -36,7 +40,7 @@ export interface LinkPlan {
   readonly code: string;
   /** `report` with everything that is not compiled marked not frozen. */
   readonly compileReport: FreezeReport;
-  /** Functions that got a dispatch (what the artifact lists). */
+  /** Functions and outlined loops (`__airlock_loop<k>`) that got a dispatch (what the artifact lists). */
   readonly dispatched: readonly FrozenFunctionReport[];
   readonly explain: readonly string[];
 }
@@ -107,12 +111,22 @@ function describeFrozen(f: FrozenFunctionReport): string {
   return `${f.name}: frozen (${paths})`;
 }
 
-/** Plans and applies the dispatch for `bundle` (an ES module) given freeze's `report` for it. */
-export function planLink(bundle: string, report: FreezeReport): LinkPlan {
+function describePaths(f: FrozenFunctionReport): string {
+  return f.paths.length > 1 ? `${f.paths.join(" + ")} paths` : `${f.paths[0]} path`;
+}
+
+/**
+ * Plans and applies the dispatch for `bundle` (an ES module) given freeze's `report` for it.
+ * With `outline` (from {@link outlineLoops}), `report` is freeze's report on
+ * `outline.freezeSource`, and the top-level loops whose synthetic function froze are dispatched
+ * too (see loopDispatch).
+ */
+export function planLink(bundle: string, report: FreezeReport, outline?: LoopOutline): LinkPlan {
   const frozen = new Map<string, FrozenFunctionReport>();
   for (const f of report.functions) if (f.frozen) frozen.set(f.name, f);
   const explainRejected = (f: FunctionReport) =>
     f.frozen ? describeFrozen(f) : `${f.name}: not frozen — ${f.reason}`;
+  const isLoop = (f: FunctionReport) => outline !== undefined && f.name.startsWith(LOOP_PREFIX);
 
   if (bundle.includes(PREFIX)) {
     const reason = `the bundle already uses the ${PREFIX} prefix, which the dispatch needs`;
@@ -120,12 +134,33 @@ export function planLink(bundle: string, report: FreezeReport): LinkPlan {
       code: bundle,
       compileReport: { ...report, functions: report.functions.map((f) => reject(f, reason)) },
       dispatched: [],
-      explain: report.functions.map((f) => `${f.name}: not frozen — ${reason}`),
+      explain: report.functions
+        .filter((f) => !isLoop(f))
+        .map((f) => `${f.name}: not frozen — ${reason}`),
     };
   }
 
   const program = parse(bundle, { ecmaVersion: 2022, sourceType: "module" });
   const bindings = topBindings(program);
+  const loops: { c: LoopCandidate; f: FrozenFunctionReport }[] = [];
+  // Lines are the bundle's (esbuild reformats the app's code; no source map is kept).
+  const loopLines: { line: number; text: string }[] = [];
+  for (const r of outline?.rejected ?? []) {
+    loopLines.push({ line: r.line, text: `not outlined — ${r.reason}` });
+  }
+  for (const c of outline?.candidates ?? []) {
+    const f = report.functions.find((x) => x.name === c.name);
+    if (f?.frozen) {
+      loops.push({ c, f });
+      loopLines.push({ line: c.line, text: `outlined as ${c.name} (${describePaths(f)})` });
+    } else {
+      const why = f ? f.reason : "freeze did not analyse it";
+      loopLines.push({ line: c.line, text: `not outlined — ${why}` });
+    }
+  }
+  const loopExplain = loopLines
+    .sort((a, b) => a.line - b.line)
+    .map((l) => `loop at bundle line ${l.line}: ${l.text}`);
 
   // Entry points: frozen, recursive (its own name among its transitive callees) or looping.
   const dispatched: FrozenFunctionReport[] = [];
@@ -136,7 +171,7 @@ export function planLink(bundle: string, report: FreezeReport): LinkPlan {
   }
   // Compile the entries and everything they call.
   const compiled = new Set<string>();
-  for (const f of dispatched) {
+  for (const f of [...dispatched, ...loops.map((l) => l.f)]) {
     compiled.add(f.name);
     for (const d of f.dependsOn) if (frozen.has(d)) compiled.add(d);
   }
@@ -147,15 +182,18 @@ export function planLink(bundle: string, report: FreezeReport): LinkPlan {
       f.frozen && !compiled.has(f.name) ? reject(f, TOO_SMALL) : f,
     ),
   };
-  const explain = report.functions.map((f) => {
-    if (!f.frozen) return explainRejected(f);
-    if (dispatchedNames.has(f.name)) return describeFrozen(f);
-    if (compiled.has(f.name)) {
-      return `${f.name}: frozen only inside frozen callers — ${TOO_SMALL}`;
-    }
-    return `${f.name}: not frozen — ${TOO_SMALL}`;
-  });
-  if (dispatched.length === 0) {
+  const explain = report.functions
+    .filter((f) => !isLoop(f))
+    .map((f) => {
+      if (!f.frozen) return explainRejected(f);
+      if (dispatchedNames.has(f.name)) return describeFrozen(f);
+      if (compiled.has(f.name)) {
+        return `${f.name}: frozen only inside frozen callers — ${TOO_SMALL}`;
+      }
+      return `${f.name}: not frozen — ${TOO_SMALL}`;
+    });
+  explain.push(...loopExplain);
+  if (dispatched.length === 0 && loops.length === 0) {
     return { code: bundle, compileReport, dispatched, explain };
   }
 
@@ -167,8 +205,7 @@ export function planLink(bundle: string, report: FreezeReport): LinkPlan {
     return i + 1;
   };
   const edits: { at: number; text: string }[] = [];
-  for (const f of dispatched) {
-    const fn = bindings.get(f.name)!.fn!;
+  const guardsOf = (f: FrozenFunctionReport) => {
     const guards: string[] = [];
     const touch: string[] = [];
     for (const d of f.dependsOn) {
@@ -178,6 +215,11 @@ export function planLink(bundle: string, report: FreezeReport): LinkPlan {
       else if (kind === "var") guards.push(`${d} !== undefined`);
       else touch.push(`${d};`);
     }
+    return { guards, touch };
+  };
+  for (const f of dispatched) {
+    const fn = bindings.get(f.name)!.fn!;
+    const { guards, touch } = guardsOf(f);
     const k = dispatched.indexOf(f);
     const name = JSON.stringify(f.name);
     const call =
@@ -201,20 +243,123 @@ export function planLink(bundle: string, report: FreezeReport): LinkPlan {
       edits.push({ at: fn.end, text: `); }` });
     }
   }
+  // Loops: `if (!__airlock_L<k>()) <the loop, unchanged>`, the helpers appended at the end.
+  const helpers: string[] = [];
+  loops.forEach(({ c, f }, k) => {
+    const { guards, touch } = guardsOf(f);
+    edits.push({ at: c.start, text: `if (!${PREFIX}L${k}()) ` });
+    helpers.push(loopDispatch(c, k, guards, touch));
+  });
+  if (helpers.length > 0) edits.push({ at: bundle.length, text: `\n${helpers.join("\n")}\n` });
+
   const first = program.body.find(
     (s) => !(s.type === "ExpressionStatement" && (s as A.ExpressionStatement).directive),
   );
   const capture =
     `const ${PREFIX}fz = [typeof ${PREFIX}frozen === "function" ? ${PREFIX}frozen : null` +
     `${captured.map((n) => `, ${n}`).join("")}]; ` +
-    `let ${dispatched.map((_, k) => `${PREFIX}sk${k} = 0`).join(", ")}; `;
+    (dispatched.length > 0
+      ? `let ${dispatched.map((_, k) => `${PREFIX}sk${k} = 0`).join(", ")}; `
+      : "") +
+    (loops.length > 0 ? LOOP_HELPERS : "");
   edits.push({ at: first ? first.start : bundle.length, text: capture });
 
   let code = bundle;
   for (const e of edits.sort((a, b) => b.at - a.at)) {
     code = code.slice(0, e.at) + e.text + code.slice(e.at);
   }
-  return { code, compileReport, dispatched, explain };
+  return { code, compileReport, dispatched: [...dispatched, ...loops.map((l) => l.f)], explain };
+}
+
+/**
+ * Helpers the loop dispatch needs, made by the bundle's first statement — before any of the
+ * app's code runs, so they hold the intrinsics, whatever the app later patches:
+ *
+ * `__airlock_ar(x, plain, written)`: the argument for an array parameter. A real typed array
+ * (its intrinsic tag getter says so) passes as it is (the sandbox's dispatcher checks its kind
+ * and copies it). A plain `Array` is accepted only where outline.ts proved the binding always
+ * holds the array its literal made (`plain`: never a Proxy) and the loop only reads it; every
+ * index below its length must be an own data property (no hole, no accessor: `hasOwn` and
+ * `__lookupGetter__` on a real array run no guest code) holding a number. It becomes an
+ * `Int32Array` when every element is an int32 (so the int32 path may run), else a
+ * `Float64Array`. Anything else: `undefined`, "run the original loop".
+ *
+ * `__airlock_nb(...arrays)`: true when no two typed arrays share a buffer (the host copies each
+ * separately, so aliasing would not behave like JS).
+ */
+const LOOP_HELPERS =
+  `const ${PREFIX}ar = ((hasOwn, getterOf, isArray, tagOf, I32, F64, setOf) => (x, plain, written) => { ` +
+  `if (tagOf(x) !== undefined) return x; ` +
+  `if (!plain || written || !isArray(x)) return undefined; ` +
+  `const n = x.length; const out = new F64(n); let int = true; ` +
+  `for (let i = 0; i < n; i++) { if (!hasOwn(x, i) || getterOf(x, i) !== undefined) return undefined; ` +
+  `const v = x[i]; if (typeof v !== "number") return undefined; ` +
+  `if (int && ((v | 0) !== v || (v === 0 && 1 / v < 0))) int = false; out[i] = v; } ` +
+  `if (!int) return out; const ints = new I32(n); setOf(ints, out); return ints; })` +
+  `(Object.hasOwn, Function.prototype.call.bind(Object.prototype.__lookupGetter__), Array.isArray, ` +
+  `Function.prototype.call.bind(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag).get), ` +
+  `Int32Array, Float64Array, Function.prototype.call.bind(Object.getPrototypeOf(Int8Array.prototype).set)); ` +
+  `const ${PREFIX}nb = ((bufferOf) => (...xs) => { for (let i = 1; i < xs.length; i++) for (let j = 0; j < i; j++) ` +
+  `if (bufferOf(xs[i]) === bufferOf(xs[j])) return false; return true; })` +
+  `(Function.prototype.call.bind(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), "buffer").get)); ` +
+  `const ${PREFIX}F64 = Float64Array; `;
+
+/**
+ * The helper that runs loop `c` frozen: `true` when it did (and wrote the loop's outputs back
+ * into their top-level bindings), `false` when the original loop must run — no sandbox
+ * dispatcher, a called function rebound, a binding in its temporal dead zone, a top-level
+ * variable that is not a number, an array that is not one the frozen code takes, or the frozen
+ * code answered "not handled". The frozen code is pure, so running the original after it
+ * declined is exact.
+ */
+function loopDispatch(c: LoopCandidate, k: number, guards: string[], touch: string[]): string {
+  const f = `${PREFIX}f`;
+  const out: string[] = [
+    `function ${PREFIX}L${k}() { const ${f} = ${PREFIX}fz[0]; `,
+    `if (${[`${f} === null`, ...guards.map((g) => `!(${g})`)].join(" || ")}) return false; `,
+  ];
+  if (touch.length > 0) out.push(`try { ${touch.join(" ")} } catch { return false; } `);
+  const numbers = [...c.params.filter((p) => p.kind === "number").map((p) => p.name)];
+  if (c.state) numbers.push(...c.outputs);
+  if (numbers.length > 0) {
+    out.push(`if (${numbers.map((n) => `typeof ${n} !== "number"`).join(" || ")}) return false; `);
+  }
+  // The copies may allocate much (an array's elements, again): a failure there (out of memory)
+  // means "run the original", never an error the program would not have thrown.
+  const args: string[] = [];
+  const made: string[] = [];
+  const fill: string[] = [];
+  if (c.state) {
+    made.push(`${PREFIX}s`);
+    fill.push(`${PREFIX}s = new ${PREFIX}F64(${c.outputs.length}); `);
+    c.outputs.forEach((o, i) => fill.push(`${PREFIX}s[${i}] = ${o}; `));
+    args.push(`${PREFIX}s`);
+  }
+  const arrays: string[] = [];
+  c.params.forEach((p, i) => {
+    if (p.kind === "number") {
+      args.push(p.name);
+      return;
+    }
+    const v = `${PREFIX}a${i}`;
+    made.push(v);
+    fill.push(`${v} = ${PREFIX}ar(${p.name}, ${p.plain === true}, ${p.written}); `);
+    arrays.push(v);
+    args.push(v);
+  });
+  if (made.length > 0) {
+    out.push(`let ${made.join(", ")}; try { ${fill.join("")}} catch { return false; } `);
+  }
+  if (arrays.length > 0) {
+    out.push(`if (${arrays.map((a) => `${a} === undefined`).join(" || ")}) return false; `);
+  }
+  if (arrays.length > 1) out.push(`if (!${PREFIX}nb(${arrays.join(", ")})) return false; `);
+  out.push(`const ${PREFIX}r = ${f}(${[JSON.stringify(c.name), ...args].join(", ")}); `);
+  out.push(`if (${PREFIX}r === undefined) return false; `);
+  if (c.state) c.outputs.forEach((o, i) => out.push(`${o} = ${PREFIX}s[${i}]; `));
+  else if (c.outputs.length === 1) out.push(`${c.outputs[0]} = ${PREFIX}r; `);
+  out.push(`return true; }`);
+  return out.join("");
 }
 
 function reject(f: FunctionReport, reason: string): FunctionReport {
