@@ -22,7 +22,8 @@ pub struct BootOptions {
     pub hostname: String,
     /// `airlock.ctl=NAME`: the virtio-serial port name of the control channel.
     pub control_port: String,
-    /// `airlock.mount=PATH@PORT` (repeatable): 9P exports of the host to mount at PATH.
+    /// `airlock.mount=PATH@PORT` and `airlock.vmount=PATH@TAG[:exec]` (repeatable, in the order
+    /// given, so parents come before children): 9P exports of the host to mount at PATH.
     pub mounts: Vec<MountSpec>,
     /// `airlock.net=1`: bring up the restricted network the host's egress policy serves.
     pub net: bool,
@@ -44,10 +45,17 @@ impl BootOptions {
                     "airlock.net" => opts.net = value == "1",
                     "airlock.hostname" if !value.is_empty() && value.len() <= 64 => opts.hostname = value.into(),
                     "airlock.ctl" if !value.is_empty() => opts.control_port = value.into(),
-                    "airlock.mount" => match MountSpec::parse(value) {
-                        Some(m) if !opts.mounts.iter().any(|o| o.guest_path == m.guest_path) => opts.mounts.push(m),
-                        _ => eprintln!("airlock-init: ignoring airlock.mount={value}"),
-                    },
+                    "airlock.mount" | "airlock.vmount" => {
+                        let spec = if key == "airlock.mount" {
+                            MountSpec::parse(value)
+                        } else {
+                            MountSpec::parse_virtio(value)
+                        };
+                        match spec {
+                            Some(m) if !opts.mounts.iter().any(|o| o.guest_path == m.guest_path) => opts.mounts.push(m),
+                            _ => eprintln!("airlock-init: ignoring {key}={value}"),
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -201,6 +209,7 @@ fn find_control_port(name: &str, limit: Duration) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::BootOptions;
+    use crate::mounts::Transport;
 
     #[test]
     fn cmdline_defaults_and_overrides() {
@@ -227,10 +236,19 @@ mod tests {
             }
         );
         let m = BootOptions::from_cmdline(
-            "airlock.mount=/w@p0 airlock.mount=/w@p1 airlock.mount=/x/../y@p2 airlock.mount=/s@p3",
+            "airlock.mount=/w@p0 airlock.mount=/w@p1 airlock.mount=/x/../y@p2 airlock.vmount=/s@t3 \
+             airlock.vmount=/w@t4 airlock.mount=/s/sub@p5 airlock.vmount=/e@t6:exec airlock.vmount=/z@t7:rw",
         );
-        let paths: Vec<_> = m.mounts.iter().map(|m| (m.guest_path.as_str(), m.port.as_str())).collect();
-        assert_eq!(paths, [("/w", "p0"), ("/s", "p3")]);
+        let paths: Vec<_> = m.mounts.iter().map(|m| (m.guest_path.as_str(), m.source.as_str(), m.transport)).collect();
+        assert_eq!(
+            paths,
+            [
+                ("/w", "p0", Transport::Serial),
+                ("/s", "t3", Transport::Virtio { exec: false }),
+                ("/s/sub", "p5", Transport::Serial),
+                ("/e", "t6", Transport::Virtio { exec: true }),
+            ]
+        );
         let long = "x".repeat(65);
         assert_eq!(BootOptions::from_cmdline(&format!("airlock.hostname={long}")).hostname, "airlock");
     }

@@ -1,7 +1,11 @@
-//! Host directories in the guest: 9P2000.L served by the host, carried over one virtio-serial
-//! port per mount. The kernel's 9P `fd` transport cannot write to a virtio-serial port directly
-//! ("kernel write not supported"), so init hands it one end of a socketpair and relays the other
-//! end to the port with two threads.
+//! Host directories in the guest, two ways:
+//! - 9P2000.L served by the host's TypeScript server, carried over one virtio-serial port per
+//!   mount. The kernel's 9P `fd` transport cannot write to a virtio-serial port directly ("kernel
+//!   write not supported"), so init hands it one end of a socketpair and relays the other end to
+//!   the port with two threads. Any `@airlock/vfs` filesystem can be served this way.
+//! - QEMU's own virtio-9p device (`trans=virtio`), for read-only host directories: QEMU reads the
+//!   file straight into guest memory, one virtqueue round trip per 9P message instead of one per
+//!   4 KiB virtio-serial buffer. Always mounted read-only, `noexec` unless the grant allows exec.
 
 use crate::sys;
 use std::fs;
@@ -13,18 +17,46 @@ use std::time::Duration;
 pub const MODULE_LIST_9P: &str = "/etc/airlock/modules.9p";
 /// Largest 9P message; the host's server accepts the same.
 pub const MSIZE: u32 = 512 * 1024 + 24;
+/// Largest 9P message the 6.1 kernel's virtio transport takes (`PAGE_SIZE * (VIRTQUEUE_NUM - 3)`);
+/// asking for more only logs a warning and clamps.
+pub const MSIZE_VIRTIO: u32 = 4096 * 125;
 
-/// One `airlock.mount=GUEST_PATH@PORT_NAME` word of the kernel command line.
+/// How a mount reaches the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `airlock.mount=PATH@PORT`: the host's 9P server over a virtio-serial port, relayed by init.
+    Serial,
+    /// `airlock.vmount=PATH@TAG[:exec]`: QEMU's virtio-9p device with that mount tag; read-only,
+    /// and `noexec` unless `:exec` is given.
+    Virtio { exec: bool },
+}
+
+/// One `airlock.mount=` or `airlock.vmount=` word of the kernel command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MountSpec {
     pub guest_path: String,
-    pub port: String,
+    /// The virtio-serial port name (serial) or the virtio-9p mount tag (virtio).
+    pub source: String,
+    pub transport: Transport,
 }
 
 impl MountSpec {
-    /// Absolute paths of `[A-Za-z0-9._/-]` without `.`/`..` components; port names of
-    /// `[A-Za-z0-9._-]`. Anything else is ignored (the host validates first).
+    /// `airlock.mount=` value: absolute paths of `[A-Za-z0-9._/-]` without `.`/`..` components;
+    /// port names of `[A-Za-z0-9._-]`. Anything else is ignored (the host validates first).
     pub fn parse(value: &str) -> Option<Self> {
+        Self::parse_with(value, Transport::Serial)
+    }
+
+    /// `airlock.vmount=` value: as [`MountSpec::parse`], with an optional `:exec` suffix.
+    pub fn parse_virtio(value: &str) -> Option<Self> {
+        let (value, exec) = match value.strip_suffix(":exec") {
+            Some(v) => (v, true),
+            None => (value, false),
+        };
+        Self::parse_with(value, Transport::Virtio { exec })
+    }
+
+    fn parse_with(value: &str, transport: Transport) -> Option<Self> {
         let (path, port) = value.rsplit_once('@')?;
         let path_ok = path.starts_with('/')
             && path.len() > 1
@@ -34,7 +66,7 @@ impl MountSpec {
         let port_ok = !port.is_empty()
             && port.len() < 64
             && port.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        (path_ok && port_ok).then(|| MountSpec { guest_path: path.into(), port: port.into() })
+        (path_ok && port_ok).then(|| MountSpec { guest_path: path.into(), source: port.into(), transport })
     }
 }
 
@@ -43,7 +75,14 @@ pub fn mount_all(specs: &[MountSpec], find_port: impl Fn(&str) -> io::Result<Str
     for spec in specs {
         fs::create_dir_all(&spec.guest_path)
             .map_err(|e| io::Error::new(e.kind(), format!("mount point {}: {e}", spec.guest_path)))?;
-        let dev = find_port(&spec.port)?;
+        if let Transport::Virtio { exec } = spec.transport {
+            // Read-only here too, although QEMU's `readonly=on` export is what enforces it.
+            let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_RDONLY | if exec { 0 } else { libc::MS_NOEXEC };
+            let data = format!("trans=virtio,version=9p2000.L,msize={MSIZE_VIRTIO},cache=none,access=any");
+            sys::mount(&spec.source, &spec.guest_path, "9p", flags, &data)?;
+            continue;
+        }
+        let dev = find_port(&spec.source)?;
         let port = fs::OpenOptions::new().read(true).write(true).open(&dev)?;
         let (kernel_end, relay_end) = sys::socketpair()?;
         start_relay(port, relay_end)?;
@@ -112,18 +151,44 @@ fn write_all(fd: i32, mut data: &[u8]) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::MountSpec;
+    use super::{MountSpec, Transport};
 
     #[test]
     fn parses_only_plain_absolute_paths() {
         assert_eq!(
             MountSpec::parse("/workspace@airlock.9p.0"),
-            Some(MountSpec { guest_path: "/workspace".into(), port: "airlock.9p.0".into() })
+            Some(MountSpec {
+                guest_path: "/workspace".into(),
+                source: "airlock.9p.0".into(),
+                transport: Transport::Serial
+            })
         );
         assert_eq!(MountSpec::parse("/a/b-c_d.e@p").map(|m| m.guest_path), Some("/a/b-c_d.e".into()));
         for bad in ["workspace@p", "/@p", "/a/../b@p", "/a//b@p", "/a/./b@p", "/a@", "/a", "/a b@p", "/a@p/q", "/a/@p"]
         {
             assert_eq!(MountSpec::parse(bad), None, "{bad}");
+            assert_eq!(MountSpec::parse_virtio(bad), None, "{bad}");
+            assert_eq!(MountSpec::parse_virtio(&format!("{bad}:exec")), None, "{bad}:exec");
+        }
+    }
+
+    #[test]
+    fn virtio_mounts_are_noexec_unless_asked() {
+        assert_eq!(
+            MountSpec::parse_virtio("/src@airlock.fs.1"),
+            Some(MountSpec {
+                guest_path: "/src".into(),
+                source: "airlock.fs.1".into(),
+                transport: Transport::Virtio { exec: false }
+            })
+        );
+        assert_eq!(
+            MountSpec::parse_virtio("/src@airlock.fs.1:exec").map(|m| m.transport),
+            Some(Transport::Virtio { exec: true })
+        );
+        // Only a trailing `:exec` is a flag; anything else after the tag is not a valid name.
+        for bad in ["/src@tag:rw", "/src@tag:exec:exec", "/src:exec@tag"] {
+            assert_eq!(MountSpec::parse_virtio(bad), None, "{bad}");
         }
     }
 }

@@ -45,9 +45,10 @@ fi
 # and the guest has no modprobe to resolve the crypto alias). Each module costs boot time under
 # TCG, so the 9P modules (host directory mounts) are a separate list the init loads only when the
 # host asks for a mount: the 9P fd transport (9pnet_fd, over a socketpair the init relays to a
-# virtio-serial port) and the filesystem (9p, with netfs/9pnet/fscache as dependencies).
+# virtio-serial port), the virtio transport (9pnet_virtio, QEMU's virtio-9p device for
+# directHostDir grants) and the filesystem (9p, with netfs/9pnet/fscache as dependencies).
 modules=(crc32c_generic virtio_mmio virtio_blk virtio_console libcrc32c erofs overlay)
-modules_9p=(9pnet_fd 9p)
+modules_9p=(9pnet_fd 9pnet_virtio 9p)
 # The network device, loaded only when the host gives an egress policy.
 modules_net=(virtio_net)
 
@@ -99,92 +100,141 @@ if [ ! -x "$fwd" ]; then
   ln -sfn "$(basename "$fwd")" "$out_root/bin/airlock-fwd"
 fi
 
-# --- content hash of every input ---------------------------------------------------------------
+# --- content hashes ------------------------------------------------------------------------------
+# The init's own hash goes into every manifest: @airlock/microvm refuses an image whose init differs
+# from the sources in this checkout (VmImageOutdatedError), so a stale image is never booted. The
+# root filesystem is cached apart from the image (keyed by its recipe and packages): a new init
+# rebuilds only the initramfs, in seconds, for the Debian image too.
+command -v cargo >/dev/null || export PATH="$HOME/.cargo/bin:$PATH"
 busybox_version=$(dpkg-query -W -f='${Version}' busybox-static)
-hash=$(
+# Keep in sync with guestInitHash() in src/artifacts.ts (same files, same order, byte-sorted).
+init_hash=$(
   {
-    cat "$0"
-    echo "$kernel_release $busybox_version $flavour $extra_packages"
     cat "$crate/Cargo.toml" "$crate/Cargo.lock" "$crate/.cargo/config.toml"
-    find "$crate/src" -type f | sort | xargs cat
+    find "$crate/src" -type f | LC_ALL=C sort | xargs cat
   } | sha256sum | cut -c1-16
 )
-dest="$out_root/$flavour-$hash"
-if [ -f "$dest/manifest.json" ]; then
-  ln -sfn "$(basename "$dest")" "$out_root/$flavour"
-  echo "$dest"
-  exit 0
-fi
 
-echo "build-artifacts: building $flavour image $hash" >&2
-work="$dest.tmp"
-rm -rf "$work" && mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+# build_rootfs FLAVOUR PACKAGES OUT: the read-only root, as EROFS.
+build_rootfs() {
+  local flavour="$1" packages="$2" out="$3" root="$3.dir"
+  rm -rf "$root"
+  if [ "$flavour" = small ]; then
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,sys,tmp,run,root,home,work,var/tmp}
+    cp /bin/busybox "$root/bin/busybox"
+    for applet in $(/bin/busybox --list-full); do
+      [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+    printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
+    compress=()
+  else
+    debootstrap --variant=minbase --include="$(echo "$packages" | tr ' ' ',')" bookworm "$root" http://deb.debian.org/debian >&2
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    mkdir -p "$root"/{work,run,tmp}
+    compress=(-zlz4hc)
+  fi
+  chmod 1777 "$root/tmp"
+  mkfs.erofs --quiet -T 0 --all-root "${compress[@]}" "$out" "$root" >/dev/null
+  rm -rf "$root"
+}
 
-# --- guest init (static, Debian crates only) ---------------------------------------------------
-# rustup installs cargo under ~/.cargo/bin, which non-login shells may not have on PATH.
-command -v cargo >/dev/null || export PATH="$HOME/.cargo/bin:$PATH"
-command -v cargo >/dev/null || { echo "build-artifacts: cargo not found; install a Rust toolchain (1.70+)" >&2; exit 1; }
-(cd "$crate" && cargo build --quiet --release --locked --offline --target x86_64-unknown-linux-gnu)
-init_bin="$crate/target/x86_64-unknown-linux-gnu/release/airlock-guest-init"
+rootfs_hash() { # FLAVOUR PACKAGES
+  {
+    declare -f build_rootfs
+    echo "$1 $2"
+    if [ "$1" = small ]; then echo "busybox $busybox_version"; fi
+  } | sha256sum | cut -c1-16
+}
 
-# --- initramfs: /init + modules; the init mounts the EROFS root and switches to it -------------
-stage="$work/initrd"
-mkdir -p "$stage/lib/modules" "$stage/etc/airlock" "$stage/dev"
-cp "$init_bin" "$stage/init"
-while read -r ko; do
-  cp "$kdir/modules/$ko" "$stage/lib/modules/"
-  echo "/lib/modules/$ko" >>"$stage/etc/airlock/modules"
-done <"$kdir/modules.order"
-while read -r ko; do
-  cp "$kdir/modules/$ko" "$stage/lib/modules/"
-  echo "/lib/modules/$ko" >>"$stage/etc/airlock/modules.9p"
-done <"$kdir/modules-9p.order"
-while read -r ko; do
-  cp "$kdir/modules/$ko" "$stage/lib/modules/"
-  echo "/lib/modules/$ko" >>"$stage/etc/airlock/modules.net"
-done <"$kdir/modules-net.order"
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible -R 0:0 >"$work/initrd.cpio")
-rm -rf "$stage"
+# build_image FLAVOUR PACKAGES: builds (or finds) the image, points the FLAVOUR link at it, prints it.
+build_image() {
+  local flavour="$1" packages="$2"
+  if [ "$flavour" = small ]; then packages="busybox-static $busybox_version"; fi
+  local fs_hash hash dest work
+  fs_hash=$(rootfs_hash "$flavour" "$packages")
+  hash=$(
+    {
+      cat "$0"
+      echo "$kernel_release $flavour $packages init $init_hash rootfs $fs_hash"
+    } | sha256sum | cut -c1-16
+  )
+  dest="$out_root/$flavour-$hash"
+  if [ ! -f "$dest/manifest.json" ]; then
+    echo "build-artifacts: building $flavour image $hash (init $init_hash)" >&2
+    work="$dest.tmp"
+    rm -rf "$work" && mkdir -p "$work"
+    trap 'rm -rf "$work"' EXIT
 
-# --- root filesystem ---------------------------------------------------------------------------
-root="$work/rootfs"
-if [ "$flavour" = small ]; then
-  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,sys,tmp,run,root,home,work,var/tmp}
-  cp /bin/busybox "$root/bin/busybox"
-  for applet in $(/bin/busybox --list-full); do
-    [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-  printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
-  compress=()
-else
-  debootstrap --variant=minbase --include="$(echo "$extra_packages" | tr ' ' ',')" bookworm "$root" http://deb.debian.org/debian >&2
-  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-  mkdir -p "$root"/{work,run,tmp}
-  compress=(-zlz4hc)
-fi
-chmod 1777 "$root/tmp"
-mkfs.erofs --quiet -T 0 --all-root "${compress[@]}" "$work/rootfs.erofs" "$root" >/dev/null
-rm -rf "$root"
+    # guest init (static, Debian crates only)
+    command -v cargo >/dev/null || { echo "build-artifacts: cargo not found; install a Rust toolchain (1.70+)" >&2; exit 1; }
+    (cd "$crate" && cargo build --quiet --release --locked --offline --target x86_64-unknown-linux-gnu)
+    local init_bin="$crate/target/x86_64-unknown-linux-gnu/release/airlock-guest-init"
 
-ln "$kdir/vmlinux" "$work/vmlinux" 2>/dev/null || cp "$kdir/vmlinux" "$work/vmlinux"
-cat >"$work/manifest.json" <<JSON
+    # initramfs: /init + modules; the init mounts the EROFS root and switches to it
+    local stage="$work/initrd"
+    mkdir -p "$stage/lib/modules" "$stage/etc/airlock" "$stage/dev"
+    cp "$init_bin" "$stage/init"
+    local list ko
+    for list in modules:modules modules-9p:modules.9p modules-net:modules.net; do
+      while read -r ko; do
+        cp "$kdir/modules/$ko" "$stage/lib/modules/"
+        echo "/lib/modules/$ko" >>"$stage/etc/airlock/${list#*:}"
+      done <"$kdir/${list%%:*}.order"
+    done
+    (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible -R 0:0 >"$work/initrd.cpio")
+    rm -rf "$stage"
+
+    # root filesystem, from the cache when its recipe and packages are unchanged
+    local cached="$out_root/rootfs/$flavour-$fs_hash.erofs"
+    if [ ! -f "$cached" ]; then
+      mkdir -p "$out_root/rootfs"
+      build_rootfs "$flavour" "$packages" "$cached.tmp"
+      mv "$cached.tmp" "$cached"
+      find "$out_root/rootfs" -maxdepth 1 -name "$flavour-*.erofs" ! -name "$(basename "$cached")" -delete
+    fi
+    ln "$cached" "$work/rootfs.erofs" 2>/dev/null || cp "$cached" "$work/rootfs.erofs"
+
+    ln "$kdir/vmlinux" "$work/vmlinux" 2>/dev/null || cp "$kdir/vmlinux" "$work/vmlinux"
+    cat >"$work/manifest.json" <<JSON
 {
   "format": 1,
   "flavour": "$flavour",
   "hash": "$hash",
+  "initHash": "$init_hash",
+  "rootfsHash": "$fs_hash",
   "kernelRelease": "$kernel_release",
   "kernel": "vmlinux",
   "initrd": "initrd.cpio",
   "rootfs": "rootfs.erofs",
-  "packages": "$( [ "$flavour" = full ] && echo "$extra_packages" || echo "busybox-static $busybox_version")"
+  "features": ["virtio-9p"],
+  "packages": "$packages"
 }
 JSON
-rm -rf "$dest" && mv "$work" "$dest"
-trap - EXIT
-ln -sfn "$(basename "$dest")" "$out_root/$flavour"
-# Older builds of this flavour are unreachable now (running VMs keep their open files).
-find "$out_root" -maxdepth 1 -name "$flavour-*" ! -name "$(basename "$dest")" -exec rm -rf {} +
-echo "$dest"
+    rm -rf "$dest" && mv "$work" "$dest"
+    trap - EXIT
+  fi
+  ln -sfn "$(basename "$dest")" "$out_root/$flavour"
+  # Older builds of this flavour are unreachable now (running VMs keep their open files).
+  find "$out_root" -maxdepth 1 -name "$flavour-*" ! -name "$(basename "$dest")" -exec rm -rf {} +
+  echo "$dest"
+}
+
+build_image "$flavour" "$extra_packages"
+
+# The other flavour, if built before, gets the new init too: only its initramfs is rebuilt when
+# its root is cached. A Debian image built before root caching needs `--full` once (minutes);
+# until then @airlock/microvm refuses it rather than boot an older init.
+for other in small full; do
+  [ "$other" = "$flavour" ] && continue
+  manifest="$out_root/$other/manifest.json"
+  [ -f "$manifest" ] || continue
+  grep -q "\"initHash\": \"$init_hash\"" "$manifest" && continue
+  other_packages=$(sed -n 's/^  "packages": "\(.*\)",\{0,1\}$/\1/p' "$manifest")
+  if [ "$other" = small ] || [ -f "$out_root/rootfs/$other-$(rootfs_hash "$other" "$other_packages").erofs" ]; then
+    build_image "$other" "$other_packages" >/dev/null
+  else
+    echo "build-artifacts: the $other image has an older init and no cached root: rebuild it with --full${other_packages:+ --packages \"$other_packages\"}" >&2
+  fi
+done

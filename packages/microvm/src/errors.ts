@@ -15,6 +15,23 @@ export class VmArtifactsMissingError extends AirlockError {
   }
 }
 
+/**
+ * The image exists but cannot serve this VM: its init lacks a feature the VM needs (a
+ * `directHostDir` mount), or was built from other guest-init sources than this checkout's.
+ */
+export class VmImageOutdatedError extends AirlockError {
+  constructor(
+    readonly image: string,
+    reason: string,
+  ) {
+    super(
+      "AIRLOCK_VM_IMAGE_OUTDATED",
+      `${image}: ${reason}; rebuild it with packages/microvm/scripts/build-artifacts.sh ` +
+        `(add --full for the Debian image)`,
+    );
+  }
+}
+
 /** `qemu-system-x86_64` is not installed. */
 export class VmQemuMissingError extends AirlockError {
   constructor(
@@ -44,8 +61,9 @@ export class VmOptionsError extends AirlockError {
   constructor(
     readonly field: string,
     hint: string,
+    options?: ErrorOptions,
   ) {
-    super("AIRLOCK_VM_OPTIONS", `${field}: ${hint}`);
+    super("AIRLOCK_VM_OPTIONS", `${field}: ${hint}`, options);
   }
 }
 

@@ -2,6 +2,8 @@ export { createMicroVm, MicroVm } from "./vm.js";
 export type { MicroVmOptions, ExecOptions, ExecResult } from "./vm.js";
 export { VmMounts } from "./mounts.js";
 export type { MountMap } from "./mounts.js";
+export { directHostDir } from "./direct-dir.js";
+export type { DirectHostDirOptions } from "./direct-dir.js";
 export type { NinePStats } from "./ninep/server.js";
 export { VmNetwork } from "./egress/network.js";
 export type { NetworkOptions, EgressEvent } from "./egress/network.js";
@@ -30,5 +32,6 @@ export {
   VmDisposedError,
   VmProtocolError,
   VmSpawnError,
+  VmImageOutdatedError,
 } from "./errors.js";
 export * as errors from "./errors.js";

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { createTools, createVfs, type FileSystem, type Tools, type Vfs } from "@airlock/vfs";
+import { directExportOf } from "./direct-dir.js";
 import { VmDisposedError, VmOptionsError } from "./errors.js";
 import { serveNineP } from "./ninep/connection.js";
 import type { NinePSession, NinePStats } from "./ninep/server.js";
@@ -9,12 +10,28 @@ import type { NinePSession, NinePStats } from "./ninep/server.js";
 export type MountMap = Readonly<Record<string, FileSystem>>;
 
 /** One mount as QEMU and the kernel command line see it. */
-export interface MountPort {
+export type MountPort = SerialMount | VirtioMount;
+
+/** Served by the host's 9P server over a virtio-serial port (any `@airlock/vfs` filesystem). */
+export interface SerialMount {
+  transport: "serial";
   guestPath: string;
   /** virtio-serial port name (`airlock.9p.N`). */
   port: string;
   /** Unix socket the host listens on; QEMU connects to it. */
   socket: string;
+}
+
+/** Served by QEMU's virtio-9p device, read-only (a `directHostDir` grant). */
+export interface VirtioMount {
+  transport: "virtio";
+  guestPath: string;
+  /** virtio-9p mount tag (`airlock.fs.N`). */
+  tag: string;
+  /** Real host path QEMU exports. */
+  hostPath: string;
+  /** Mounted without `noexec`. */
+  execute: boolean;
 }
 
 const COMPONENT = /^[A-Za-z0-9._-]+$/;
@@ -60,13 +77,25 @@ export function validateMounts(mounts: MountMap | undefined): [string, FileSyste
   return entries.sort(([a], [b]) => a.split("/").length - b.split("/").length || (a < b ? -1 : 1));
 }
 
-/** Ports and kernel arguments for the validated mounts. */
+/** Ports (or virtio-9p exports) and kernel arguments for the validated mounts. */
 export function mountPorts(entries: [string, FileSystem][], dir: string): MountPort[] {
-  return entries.map(([guestPath], i) => ({
-    guestPath,
-    port: `airlock.9p.${i}`,
-    socket: join(dir, `9p-${i}.sock`),
-  }));
+  return entries.map(([guestPath, fs], i): MountPort => {
+    const direct = directExportOf(fs);
+    return direct
+      ? {
+          transport: "virtio",
+          guestPath,
+          tag: `airlock.fs.${i}`,
+          hostPath: direct.hostPath,
+          execute: direct.execute,
+        }
+      : {
+          transport: "serial",
+          guestPath,
+          port: `airlock.9p.${i}`,
+          socket: join(dir, `9p-${i}.sock`),
+        };
+  });
 }
 
 /** The host side of a VM's mounts: one 9P server per mount, and tool access without the guest. */
@@ -79,9 +108,11 @@ export class VmMounts {
   /** @internal */
   constructor(private readonly entries: ReadonlyMap<string, FileSystem>) {}
 
-  /** @internal Listens on each mount's socket; QEMU connects once at start. */
+  /** @internal Listens on each served mount's socket; QEMU connects once at start. */
   async listen(ports: readonly MountPort[]): Promise<void> {
     for (const p of ports) {
+      // QEMU serves virtio-9p exports itself.
+      if (p.transport !== "serial") continue;
       const fs = this.entries.get(p.guestPath)!;
       const server = createServer((socket) => {
         server.close();
@@ -98,6 +129,11 @@ export class VmMounts {
   /** Guest mount points, in mount order. */
   get paths(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /** @internal Mount points the host's 9P server serves (not the `directHostDir` ones). */
+  get served(): string[] {
+    return this.paths.filter((p) => directExportOf(this.entries.get(p)!) === undefined);
   }
 
   /**
@@ -119,7 +155,10 @@ export class VmMounts {
     return createTools(vfs);
   }
 
-  /** Request and byte counters of a mount's 9P session (undefined before the guest connects). */
+  /**
+   * Request and byte counters of a mount's 9P session (undefined before the guest connects, and
+   * for `directHostDir` mounts, which QEMU serves).
+   */
   stats(guestPath: string): NinePStats | undefined {
     return this.sessions.get(guestPath)?.stats;
   }

@@ -25,7 +25,7 @@ export interface QemuSpec {
   qmpSocket?: string;
   /** Start paused, waiting for `migrate-incoming` (restore). */
   incoming?: boolean;
-  /** 9P mounts: one virtio-serial port each, named on the kernel command line. */
+  /** 9P mounts: a virtio-serial port or a virtio-9p export each, named on the kernel command line. */
   mounts?: readonly MountPort[];
   /** Egress: user networking with `restrict=on`, reachable only through these `guestfwd` entries. */
   guestForwards?: readonly string[];
@@ -66,7 +66,11 @@ export function kernelCommandLine(spec: QemuSpec): string {
     `airlock.hostname=${spec.hostname}`,
     `airlock.ctl=${CONTROL_PORT}`,
     ...(spec.writableRoot ? ["airlock.overlay=1"] : []),
-    ...(spec.mounts ?? []).map((m) => `airlock.mount=${m.guestPath}@${m.port}`),
+    ...(spec.mounts ?? []).map((m) =>
+      m.transport === "serial"
+        ? `airlock.mount=${m.guestPath}@${m.port}`
+        : `airlock.vmount=${m.guestPath}@${m.tag}${m.execute ? ":exec" : ""}`,
+    ),
     ...(spec.guestForwards ? ["airlock.net=1"] : []),
     ...spec.extraKernelArgs,
   ].join(" ");
@@ -115,12 +119,24 @@ export function qemuArgs(spec: QemuSpec): string[] {
     `socket,id=ctl,path=${spec.controlSocket}`,
     "-device",
     `virtserialport,chardev=ctl,name=${CONTROL_PORT}`,
-    ...(spec.mounts ?? []).flatMap((m, i) => [
-      "-chardev",
-      `socket,id=p9_${i},path=${m.socket}`,
-      "-device",
-      `virtserialport,chardev=p9_${i},name=${m.port}`,
-    ]),
+    ...(spec.mounts ?? []).flatMap((m, i) =>
+      m.transport === "serial"
+        ? [
+            "-chardev",
+            `socket,id=p9_${i},path=${m.socket}`,
+            "-device",
+            `virtserialport,chardev=p9_${i},name=${m.port}`,
+          ]
+        : [
+            // security_model=none: no uid/mode mapping (the export is read-only, so the guest
+            // cannot chmod, chown or create anything); multidevs=remap keeps inode numbers of
+            // submounts distinct instead of warning.
+            "-fsdev",
+            `local,id=fs_${i},path=${m.hostPath.replaceAll(",", ",,")},security_model=none,readonly=on,multidevs=remap`,
+            "-device",
+            `virtio-9p-device,fsdev=fs_${i},mount_tag=${m.tag}`,
+          ],
+    ),
     ...(spec.guestForwards
       ? [
           "-netdev",

@@ -11,6 +11,7 @@ import { ControlChannel } from "./control/channel.js";
 import {
   VmAccelUnavailableError,
   VmBootError,
+  VmImageOutdatedError,
   VmBootTimeoutError,
   VmDisposedError,
   VmExitedError,
@@ -23,6 +24,7 @@ import { QEMU_BINARY, TailBuffer, launchQemu, qemuArgs, type Accel } from "./qem
 import { Qmp } from "./qmp.js";
 import type { FileSystem } from "@airlock/vfs";
 import { VmMounts, mountPorts, validateMounts, type MountMap } from "./mounts.js";
+import { directExportOf } from "./direct-dir.js";
 import { EgressPlan, VmNetwork, forwarderPath, type NetworkOptions } from "./egress/network.js";
 import type { HttpInterceptor } from "./egress/intercept.js";
 
@@ -126,7 +128,8 @@ export async function createMicroVm(options: MicroVmOptions = {}): Promise<Micro
   const { vm } = await launch(await prepareLaunch(options), {});
   // The init mounts before it says hello, so every mount has spoken 9P by now; one that has not
   // means an image whose init predates mounts: fail rather than run without them.
-  const unmounted = vm.mounts.paths.filter((p) => !vm.mounts.stats(p)?.requests);
+  // (directHostDir mounts are QEMU's: the init fails the boot if one cannot be mounted.)
+  const unmounted = vm.mounts.served.filter((p) => !vm.mounts.stats(p)?.requests);
   if (unmounted.length > 0) {
     const console = vm.console;
     await vm.close();
@@ -208,6 +211,14 @@ export async function prepareLaunch(options: MicroVmOptions): Promise<LaunchConf
   const mounts = validateMounts(options.mounts);
   const plan = options.network === undefined ? undefined : new EgressPlan(options.network);
   const image = resolveImage(options.image);
+  const direct = mounts.filter(([, fs]) => directExportOf(fs) !== undefined);
+  if (direct.length > 0 && !image.features.includes("virtio-9p")) {
+    // An older init ignores airlock.vmount=: the guest would run without the mount.
+    throw new VmImageOutdatedError(
+      image.dir,
+      `its init cannot mount directHostDir grants (${direct.map(([p]) => p).join(", ")})`,
+    );
+  }
   const network = plan && { plan, forwarder: forwarderPath(image.dir) };
   if (!onPath(QEMU_BINARY)) throw new VmQemuMissingError(QEMU_BINARY);
   const accel = await resolveAccel(options.accel, options.image);

@@ -1,17 +1,21 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AirlockError } from "@airlock/config";
+import { hostDir, VfsConfigError } from "@airlock/vfs";
 import { afterEach, describe, expect, it } from "vitest";
 import { kvmHostProblem } from "../src/accel.js";
-import { resolveImage, type VmImage } from "../src/artifacts.js";
+import { guestInitHash, resolveImage, type VmImage } from "../src/artifacts.js";
 import {
   createMicroVm,
   detectAccel,
+  directHostDir,
   VmAccelUnavailableError,
   VmArtifactsMissingError,
+  VmImageOutdatedError,
   VmOptionsError,
 } from "../src/index.js";
+import { mountPorts } from "../src/mounts.js";
 import { execFields } from "../src/process.js";
 import { hostTscKhz, kernelCommandLine, qemuArgs, type QemuSpec } from "../src/qemu.js";
 
@@ -23,6 +27,7 @@ const image: VmImage = {
   flavour: "small",
   hash: "x",
   kernelRelease: "6.1.0-0-amd64",
+  features: ["virtio-9p"],
 };
 const spec = (over: Partial<QemuSpec> = {}): QemuSpec => ({
   image,
@@ -72,6 +77,104 @@ describe("qemu command line", () => {
         .split(" ")
         .at(-1),
     ).toBe("panic=0");
+  });
+});
+
+describe("mounts on the command line", () => {
+  let dir: string;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves hostDir over a virtio-serial port and directHostDir through a read-only virtio-9p export", () => {
+    dir = mkdtempSync(join(tmpdir(), "airlock-mnt-"));
+    const odd = join(dir, "a,b");
+    mkdirSync(odd);
+    mkdirSync(join(dir, "w"));
+    const ports = mountPorts(
+      [
+        ["/src", directHostDir(odd)],
+        ["/work", hostDir(join(dir, "w"), { read: true, write: true })],
+        ["/tools", directHostDir(dir, { execute: true })],
+      ],
+      "/tmp/x",
+    );
+    const words = kernelCommandLine(spec({ mounts: ports })).split(" ");
+    expect(words).toContain("airlock.vmount=/src@airlock.fs.0");
+    expect(words).toContain("airlock.mount=/work@airlock.9p.1");
+    expect(words).toContain("airlock.vmount=/tools@airlock.fs.2:exec");
+    const args = qemuArgs(spec({ mounts: ports })).join(" ");
+    // QEMU's option syntax doubles commas inside values.
+    expect(args).toContain(
+      `-fsdev local,id=fs_0,path=${dir}/a,,b,security_model=none,readonly=on,multidevs=remap ` +
+        `-device virtio-9p-device,fsdev=fs_0,mount_tag=airlock.fs.0`,
+    );
+    expect(args).toContain(
+      "-chardev socket,id=p9_1,path=/tmp/x/9p-1.sock -device virtserialport,chardev=p9_1,name=airlock.9p.1",
+    );
+    expect(args).toContain(`path=${dir},security_model=none,readonly=on`);
+    // Every virtio-9p export is read-only; nothing else is exported.
+    expect(args.match(/-fsdev /g)).toHaveLength(2);
+    expect(args.match(/readonly=on,multidevs/g)).toHaveLength(2);
+  });
+
+  it("directHostDir is a read-only hostDir on the host, and refuses what hostDir refuses", () => {
+    dir = mkdtempSync(join(tmpdir(), "airlock-mnt-"));
+    writeFileSync(join(dir, "f"), "x");
+    const fs = directHostDir(dir);
+    expect(fs).toMatchObject({ kind: "hostDir", read: true, write: false, execute: false });
+    expect(directHostDir(dir, { execute: true }).execute).toBe(true);
+    expect(() => fs.writeFile("/g", "y")).toThrow(expect.objectContaining({ errno: "EACCES" }));
+    expect(() => directHostDir(join(dir, "missing"))).toThrow(VmOptionsError);
+    expect(() => directHostDir("")).toThrow(VmOptionsError);
+    expect(() => directHostDir(join(dir, "f"))).toThrow(VfsConfigError);
+    expect(() => directHostDir("/proc/self")).toThrow(VfsConfigError);
+  });
+
+  /** An image directory with empty files and the given manifest fields. */
+  const fakeImage = (fields: Record<string, unknown>) => {
+    dir = mkdtempSync(join(tmpdir(), "airlock-oldimg-"));
+    const img = join(dir, "img");
+    mkdirSync(img);
+    for (const f of ["vmlinux", "initrd.cpio", "rootfs.erofs"]) writeFileSync(join(img, f), "");
+    const manifest = { format: 1, flavour: "small", hash: "old", kernelRelease: "6.1.0-0-amd64" };
+    writeFileSync(
+      join(img, "manifest.json"),
+      JSON.stringify({
+        ...manifest,
+        kernel: "vmlinux",
+        initrd: "initrd.cpio",
+        rootfs: "rootfs.erofs",
+        ...fields,
+      }),
+    );
+    return img;
+  };
+
+  it("refuses an image built from other guest-init sources than this checkout's", () => {
+    const current = guestInitHash();
+    // This test runs in the source checkout, where the crate is present.
+    expect(current).toMatch(/^[0-9a-f]{16}$/);
+    for (const initHash of [undefined, "0123456789abcdef"]) {
+      const img = fakeImage({ initHash, features: ["virtio-9p"] });
+      expect(() => resolveImage(img)).toThrow(VmImageOutdatedError);
+      expect(() => resolveImage(img)).toThrow(/crates\/guest-init/);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const img = fakeImage({ initHash: current, features: ["virtio-9p"] });
+    expect(resolveImage(img)).toMatchObject({ dir: img, features: ["virtio-9p"] });
+    expect(guestInitHash(join(dir, "no-crate-here"))).toBeUndefined();
+  });
+
+  it("refuses a directHostDir with an image whose init cannot mount it", async () => {
+    const img = fakeImage({ initHash: guestInitHash() });
+    const err = await createMicroVm({
+      image: img,
+      mounts: { "/src": directHostDir(dir) },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VmImageOutdatedError);
+    expect((err as VmImageOutdatedError).code).toBe("AIRLOCK_VM_IMAGE_OUTDATED");
+    expect((err as Error).message).toContain("/src");
   });
 });
 

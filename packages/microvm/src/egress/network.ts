@@ -178,6 +178,7 @@ export class VmNetwork {
   /** @internal */
   close(): void {
     this.server.close();
+    this.http.close();
     for (const s of this.sockets) s.destroy();
   }
 
