@@ -41,6 +41,7 @@ describe("airlock vm", () => {
       },
     );
     expect(ro.code).not.toBe(0);
+    expect(ro.stderr).toMatch(/read-only file system/i);
     expect(() => readFileSync(join(dir, "denied.txt"))).toThrow();
   }, 300_000);
 

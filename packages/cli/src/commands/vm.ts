@@ -90,7 +90,11 @@ async function boot(io: Io, flags: VmRunFlags) {
   const mounts: Record<string, import("@airlock/vfs").FileSystem> = {};
   for (const spec of flags.mount ?? []) {
     const m = parseMount(spec, io.cwd);
-    mounts[m.guest] = vfs.hostDir(m.host, { read: true, write: m.write });
+    // Read-only: QEMU's own virtio-9p export (≥ 30× faster under emulation); writable: the
+    // served 9P path, whose checks refuse the links, FIFOs and modes a guest could plant.
+    mounts[m.guest] = m.write
+      ? vfs.hostDir(m.host, { read: true, write: true })
+      : microvm.directHostDir(m.host);
   }
   const rules = (flags.allowNet ?? []).map((r) => parseNetRule(r, netpolicy));
   const memoryMiB = positive("--memory", flags.memory, 64, 65536);
