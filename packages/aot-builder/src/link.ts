@@ -26,6 +26,7 @@ import { parse } from "acorn";
 import type * as A from "acorn";
 import type { FreezeReport, FrozenFunctionReport, FunctionReport } from "@airlock/freeze";
 import { LOOP_PREFIX, type LoopCandidate, type LoopOutline } from "./outline.js";
+import { topLevelStatements } from "./top-level.js";
 
 type FnNode = A.FunctionDeclaration | A.FunctionExpression | A.ArrowFunctionExpression;
 type BindingKind = "function" | "const" | "let" | "var";
@@ -60,13 +61,7 @@ export const TOO_SMALL =
 
 function topBindings(program: A.Program): Map<string, TopBinding> {
   const out = new Map<string, TopBinding>();
-  for (const raw of program.body) {
-    let stmt: A.Node = raw;
-    if (stmt.type === "ExportNamedDeclaration" || stmt.type === "ExportDefaultDeclaration") {
-      const decl = (stmt as A.ExportNamedDeclaration).declaration;
-      if (!decl) continue;
-      stmt = decl;
-    }
+  for (const { stmt } of topLevelStatements(program)) {
     if (stmt.type === "FunctionDeclaration") {
       const fn = stmt as A.FunctionDeclaration;
       if (fn.id) out.set(fn.id.name, { kind: "function", fn });

@@ -25,6 +25,7 @@
  */
 import { parse } from "acorn";
 import type * as A from "acorn";
+import { topLevelStatements } from "./top-level.js";
 
 export const LOOP_PREFIX = "__airlock_loop";
 /** The shared scalars array of a loop with several written numbers. */
@@ -125,13 +126,7 @@ function topDeclarations(program: A.Program): Map<string, TopDecl> {
     const prior = out.get(name);
     out.set(name, { kind, count: (prior?.count ?? 0) + 1, at: prior?.at ?? at, init });
   };
-  for (const raw of program.body) {
-    let stmt: A.Node = raw;
-    if (stmt.type === "ExportNamedDeclaration" || stmt.type === "ExportDefaultDeclaration") {
-      const decl = (stmt as A.ExportNamedDeclaration).declaration;
-      if (!decl) continue;
-      stmt = decl;
-    }
+  for (const { raw, stmt } of topLevelStatements(program)) {
     if (stmt.type === "FunctionDeclaration") {
       const id = (stmt as A.FunctionDeclaration).id;
       if (id) add(id.name, "function", -1);
