@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AIRLOCK_BIN, PROGRAMS_DIR } from "./programs.mjs";
+import { PROGRAMS_DIR, airlockArgv } from "./programs.mjs";
 import { fmtMs, fmtRatio, median } from "./stats.mjs";
 
 const RUN_FLAGS = ["--timeout", "10m", "--memory", "1gb"];
@@ -76,7 +76,7 @@ export function aotBench(runs) {
   writeFileSync(join(dir, "hot.js"), HOT);
   writeFileSync(join(dir, "typed.js"), TYPED);
   const buildOf = (file, out) => {
-    const r = timeOnce(node, [AIRLOCK_BIN, "build", join(dir, file), "-o", join(dir, out)]);
+    const r = timeOnce(node, airlockArgv("build", join(dir, file), "-o", join(dir, out)));
     if (r.status !== 0) throw new Error(`airlock build ${file} failed: ${r.err}`);
     return r.ms;
   };
@@ -99,7 +99,7 @@ export function aotBench(runs) {
     const nodeR = measure(node, [join(dir, "fib.js"), String(n)], runs);
     const built = measure(
       node,
-      [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "fib.airlock"), String(n)],
+      airlockArgv("run", ...RUN_FLAGS, join(dir, "fib.airlock"), String(n)),
       runs,
     );
     const c = cBin ? measure(cBin, [String(n)], runs) : null;
@@ -113,18 +113,14 @@ export function aotBench(runs) {
     });
   }
   const hotNode = measure(node, [join(dir, "hot.js")], runs);
-  const hotPlain = measure(node, [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "hot.js")], runs);
-  const hotBuilt = measure(
-    node,
-    [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "hot.airlock")],
-    runs,
-  );
+  const hotPlain = measure(node, airlockArgv("run", ...RUN_FLAGS, join(dir, "hot.js")), runs);
+  const hotBuilt = measure(node, airlockArgv("run", ...RUN_FLAGS, join(dir, "hot.airlock")), runs);
   const hotOk = hotPlain.out === hotNode.out && hotBuilt.out === hotNode.out;
   const typedNode = measure(node, [join(dir, "typed.js")], runs);
-  const typedPlain = measure(node, [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "typed.js")], 1);
+  const typedPlain = measure(node, airlockArgv("run", ...RUN_FLAGS, join(dir, "typed.js")), 1);
   const typedBuilt = measure(
     node,
-    [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "typed.airlock")],
+    airlockArgv("run", ...RUN_FLAGS, join(dir, "typed.airlock")),
     runs,
   );
   const typedOk = typedPlain.out === typedNode.out && typedBuilt.out === typedNode.out;
@@ -134,14 +130,14 @@ export function aotBench(runs) {
   const helloNode = measure(node, [join(dir, "hello.js")], runs);
   const helloBuilt = measure(
     node,
-    [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, "hello.airlock")],
+    airlockArgv("run", ...RUN_FLAGS, join(dir, "hello.airlock")),
     runs,
   );
   const loopRows = LOOP_PROGRAMS.map((file) => {
     const nodeR = measure(node, [join(dir, file)], runs);
     const built = measure(
       node,
-      [AIRLOCK_BIN, "run", ...RUN_FLAGS, join(dir, file.replace(/\.js$/, ".airlock"))],
+      airlockArgv("run", ...RUN_FLAGS, join(dir, file.replace(/\.js$/, ".airlock"))),
       runs,
     );
     const ok = nodeR.out !== "" && built.out === nodeR.out;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { median } from "./stats.mjs";
 
@@ -9,6 +9,16 @@ export const PROGRAMS_DIR = [
   process.env.AIRLOCK_BENCH_PROGRAMS ?? "",
 ].find((d) => d && existsSync(d));
 export const AIRLOCK_BIN = `${repo}packages/cli/bin/airlock.js`;
+/**
+ * The node flags on the binary's `#!` line (`--stack-size`, which lets `airlock run` run on its
+ * main thread): the bench starts the same node as the peer with them, as a user's shell would.
+ */
+export const AIRLOCK_NODE_FLAGS = readFileSync(AIRLOCK_BIN, "utf8")
+  .split("\n")[0]
+  .split(/\s+/)
+  .filter((a) => a.startsWith("--"));
+/** argv (after node itself) for `airlock …`. */
+export const airlockArgv = (...args) => [...AIRLOCK_NODE_FLAGS, AIRLOCK_BIN, ...args];
 
 /**
  * The shared workloads. `args` keeps each program's run time sane under the interpreter (fib(45) takes
@@ -38,7 +48,7 @@ export function measure(runtime, program, runs) {
   const argv =
     runtime === "node"
       ? [path, ...program.args]
-      : [AIRLOCK_BIN, "run", "--timeout", "10m", "--memory", "1gb", path, ...program.args];
+      : airlockArgv("run", "--timeout", "10m", "--memory", "1gb", path, ...program.args);
   const times = [];
   let last;
   for (let i = 0; i < runs; i++) {
