@@ -383,13 +383,15 @@ export class Snapshot {
 
   /**
    * Puts a used engine back to the snapshot's state. Returns false (the engine must be
-   * discarded) when it cannot be proven clean: stack not at rest, the break moved down, or the
-   * heap grew too much to be worth zeroing.
+   * discarded) when it cannot be proven clean: stack not at rest, the break moved down, the
+   * heap grew too much to be worth zeroing, or the wasm memory grew (a memory cannot shrink,
+   * and a new instance starts at the snapshot's size: a larger one would differ from it).
    */
   reset(engine: Engine): boolean {
     if (engine.wasmHash !== this.wasmHash) return false;
     if (engine.stackPointer() !== this.stackTop) return false;
     const buf = engine.bytes();
+    if (buf.length !== this.pages * WASM_PAGE) return false;
     const brk = buf.readUInt32LE(this.brkAddr);
     if (brk < this.brk || brk - this.brk > MAX_RESET_GROWTH || brk > buf.length) return false;
     this.restoreRange(buf, 0, Math.min(this.lowEnd + LOW_GUARD, this.stackTop));
@@ -453,11 +455,7 @@ export class Snapshot {
     const handles: Record<string, QuickJSHandle> = {};
     for (const [name, ptr] of Object.entries(this.handlePtrs))
       handles[name] = mem.heapValueHandle(ptr);
-    // xorshift64* must not start from 0; any other 64-bit value is a valid state.
-    const seed = new BigUint64Array(1);
-    do crypto.getRandomValues(seed);
-    while (seed[0] === 0n);
-    engine.bytes().writeBigUInt64LE(seed[0]!, this.ctxPtr + this.randomOffset);
+    engine.bytes().writeBigUInt64LE(nextSeed(), this.ctxPtr + this.randomOffset);
     return { rt, ctx, handles };
   }
 
@@ -485,6 +483,27 @@ export class Snapshot {
       at = to;
     }
     if (at < hi) buf.fill(0, at, hi);
+  }
+}
+
+/** Seeds drawn from the CSPRNG at once: a call per restore was ~2% of a busy worker's time. */
+const SEEDS_PER_DRAW = 256;
+const seeds = new BigUint64Array(SEEDS_PER_DRAW);
+let seedsLeft = 0;
+
+/**
+ * A fresh `Math.random` state from the host CSPRNG, never handed out twice (the buffer is
+ * refilled when used up). xorshift64* must not start from 0; any other value is a valid state.
+ */
+function nextSeed(): bigint {
+  for (;;) {
+    if (seedsLeft === 0) {
+      crypto.getRandomValues(seeds);
+      seedsLeft = SEEDS_PER_DRAW;
+    }
+    const seed = seeds[--seedsLeft]!;
+    seeds[seedsLeft] = 0n;
+    if (seed !== 0n) return seed;
   }
 }
 
