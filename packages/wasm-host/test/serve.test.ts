@@ -174,6 +174,40 @@ describe("Sandbox.serve", () => {
     expect(none.stderr).toContain("no fetch handler");
   });
 
+  it("reads a synchronously returned Response at once, and the rest through the body methods", async () => {
+    await using sb = await createSandbox();
+    // Sync Response (read directly), a subclass overriding arrayBuffer(), a promise, bytes.
+    const app = `class Upper extends Response {
+        async arrayBuffer() { return new TextEncoder().encode("SUBCLASS").buffer; }
+      }
+      export default { fetch(req) {
+        const p = new URL(req.url).pathname;
+        if (p === "/sub") return new Upper("subclass");
+        if (p === "/promise") return Promise.resolve(new Response("later", { status: 203 }));
+        if (p === "/bytes") return new Response(new Uint8Array([0, 255, 7]), { headers: { "x-b": "1" } });
+        if (p === "/used") { const r = new Response("once"); r.text(); return r; }
+        if (p === "/late-throw") { const r = new Response("x"); Promise.reject(new Error("after")); return r; }
+        return new Response("plain " + p);
+      } };`;
+    const body = async (path: string) => {
+      const r = await sb.serve(app, GET(path));
+      return { r, text: r.response ? dec.decode(r.response.body) : undefined };
+    };
+    expect((await body("/p")).text).toBe("plain /p");
+    expect((await body("/sub")).text).toBe("SUBCLASS");
+    const later = await body("/promise");
+    expect([later.text, later.r.response?.status]).toEqual(["later", 203]);
+    const bytes = await body("/bytes");
+    expect([...bytes.r.response!.body]).toEqual([0, 255, 7]);
+    expect(bytes.r.response!.headers).toContainEqual(["x-b", "1"]);
+    // A body already read cannot be sent: an error, as when arrayBuffer() rejects.
+    const used = await body("/used");
+    expect(used.r.status).toBe("error");
+    expect(used.r.stderr).toMatch(/already been read/);
+    // The response ends the request: a rejection left behind is not waited for.
+    expect((await body("/late-throw")).text).toBe("x");
+  });
+
   it("stops a handler at the time limit", async () => {
     await using sb = await createSandbox();
     const r = await sb.serve(`export default { fetch() { for (;;) {} } };`, GET(), {

@@ -22,6 +22,18 @@ export function installServe(g, host, internals) {
       new g.Response("").headers.forEach(() => undefined);
     }
   };
+  const fail = (err) => host.call("serve.fail", [internals.report(err, false)]);
+  /** Sends `res` (already checked to be a guest Response) and its body to the host. */
+  const respond = (res, bytes) => {
+    const headers = [];
+    res.headers.forEach((v, k) => headers.push([k, v]));
+    host.call("serve.respond", [res.status, res.statusText, headers], bytes);
+  };
+  const respondAsync = (res) => {
+    if (!(res instanceof g.Response))
+      throw new TypeError(`fetch() must return a Response, got ${internals.inspect(res)}`);
+    return res.arrayBuffer().then((buf) => respond(res, new Uint8Array(buf)));
+  };
   internals.serve = () => {
     if (
       app === null ||
@@ -37,18 +49,32 @@ export function installServe(g, host, internals) {
     if (info.hasBody) init.body = host.call("serve.body");
     const request = new g.Request(info.url, init);
     const Response = g.Response;
+    // The handler runs now (not from a microtask): most handlers return a Response without
+    // awaiting anything, and the common case then needs no trip through the job queue.
+    let res;
+    try {
+      res = app.fetch(request);
+    } catch (err) {
+      // A handler that throws ends the request as an uncaught error (status `error`).
+      fail(err);
+      return;
+    }
+    // A plain Response returned synchronously: its body is already bytes, so it is read here
+    // (what `arrayBuffer()` does, minus the promise and a copy). Subclasses, which may
+    // override the body methods, and promises take the general path.
+    if (
+      res !== null &&
+      typeof res === "object" &&
+      Object.getPrototypeOf(res) === Response.prototype
+    ) {
+      try {
+        respond(res, res._take());
+      } catch (err) {
+        fail(err);
+      }
+      return;
+    }
     // A handler that throws or rejects ends the request as an uncaught error (status `error`).
-    Promise.resolve()
-      .then(() => app.fetch(request))
-      .then((res) => {
-        if (!(res instanceof Response))
-          throw new TypeError(`fetch() must return a Response, got ${internals.inspect(res)}`);
-        return res.arrayBuffer().then((buf) => {
-          const headers = [];
-          res.headers.forEach((v, k) => headers.push([k, v]));
-          host.call("serve.respond", [res.status, res.statusText, headers], new Uint8Array(buf));
-        });
-      })
-      .then(undefined, (err) => host.call("serve.fail", [internals.report(err, false)]));
+    Promise.resolve(res).then(respondAsync).then(undefined, fail);
   };
 }

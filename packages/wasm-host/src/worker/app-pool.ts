@@ -4,8 +4,10 @@
  * snapshot and snapshots that (an "app snapshot"), so a request starts with the handler already
  * defined; it refuses when the top level read the clock or randomness, or left timers, jobs or
  * host operations pending (the snapshot would freeze or drop them) and then keeps prelude-only
- * instances, the app's code running per request. Instances are never reused: each serves one
- * request and is dropped. Refills happen one instance per event-loop turn while the worker is idle.
+ * instances, the app's code running per request. Each instance serves one request; then it is
+ * dropped, or, when the app recycles, its memory is reset to the app snapshot (every byte a run
+ * can write, see `Snapshot.reset`) and it is rebuilt as a new instance on that memory. Refills
+ * and resets happen one per event-loop turn while the worker is idle.
  */
 import { DEFAULT_LIMITS } from "../limits.js";
 import type { AppPoolStats, RunRequest } from "../protocol.js";
@@ -17,6 +19,8 @@ import { Snapshot, debug } from "./snapshot.js";
 const INSTANCE_OVERHEAD = 256 * 1024;
 /** Apps with pools kept at once per worker; the least recently used is dropped. */
 const MAX_APPS = 8;
+/** Delay of the report of a pool full again, cancelled by a request in between. */
+const SETTLED_REPORT_MS = 1;
 /** The init run's id: never a real run id (those start at 1), never the "no abort" 0. */
 const INIT_RUN_ID = -1;
 
@@ -31,6 +35,10 @@ interface AppState {
   ready: Instance[];
   /** Used instances waiting to be reset (`recycle`). */
   used: Instance[];
+  /** The pool changed since its stats were last reported. */
+  changed: boolean;
+  /** Pending report of a full pool (see `reportIfSettled`). */
+  settled: NodeJS.Timeout | null;
 }
 
 export class AppPools {
@@ -61,7 +69,14 @@ export class AppPools {
   ): Promise<{ inst: Instance; hit: boolean; mode: AppPoolStats["mode"] }> {
     const app = this.state(req);
     const ready = app.ready.shift();
+    app.changed = true;
+    if (app.settled !== null) {
+      clearTimeout(app.settled); // this report says as much
+      app.settled = null;
+    }
     if (ready !== undefined && ready.pages === req.limits.maxMemoryPages) {
+      // Reported now as well as when refilled: whoever waits for a full pool (an idle worker)
+      // must not see the count from before this request.
       this.report(this.stats(app));
       return { inst: ready, hit: true, mode: ready.app !== null ? "app" : "prelude" };
     }
@@ -108,7 +123,16 @@ export class AppPools {
     const key = req.serve!.app;
     let app = this.apps.get(key);
     if (app === undefined) {
-      app = { key, spec: req, snapshot: undefined, preparing: null, ready: [], used: [] };
+      app = {
+        key,
+        spec: req,
+        snapshot: undefined,
+        preparing: null,
+        ready: [],
+        used: [],
+        changed: true,
+        settled: null,
+      };
       while (this.apps.size >= MAX_APPS) this.apps.delete(this.apps.keys().next().value!);
     } else {
       this.apps.delete(key); // most recently used last
@@ -140,7 +164,10 @@ export class AppPools {
     };
   }
 
-  /** One unit of background work; true if there may be more. */
+  /**
+   * One unit of background work; true if there may be more. An app's stats are reported once
+   * its pool is full again (refilled or its used instances reset), sent while the worker is idle.
+   */
   private async step(): Promise<boolean> {
     if (this.isBusy()) return false; // the run's end schedules us again
     for (const app of [...this.apps.values()].reverse()) {
@@ -157,22 +184,40 @@ export class AppPools {
           inst.app = app.key;
           app.ready.push(inst);
         } else debug("app %s: used instance not reusable; dropped", app.key.slice(0, 12));
+        this.reportIfSettled(app);
         return true;
       }
       if (app.ready.length < this.target(app)) {
         const { limits } = app.spec;
         const inst = await this.make(app, limits.maxMemoryPages, limits.stackBytes);
         if (this.apps.get(app.key) === app) app.ready.push(inst);
-        if (app.ready.length >= this.target(app)) this.report(this.stats(app));
+        this.reportIfSettled(app);
         return true;
       }
+      this.reportIfSettled(app);
     }
     return false;
   }
 
+  /**
+   * Reports `app` if it changed since its last report and has no refill work left: a moment
+   * later, and only if no request took an instance meanwhile (that request's report says as
+   * much), so back-to-back requests cost no extra message.
+   */
+  private reportIfSettled(app: AppState): void {
+    if (!app.changed || app.used.length > 0 || app.ready.length < this.target(app)) return;
+    app.settled ??= setTimeout(() => {
+      app.settled = null;
+      if (!app.changed || app.used.length > 0 || app.ready.length < this.target(app)) return;
+      app.changed = false;
+      this.report(this.stats(app));
+    }, SETTLED_REPORT_MS);
+    app.settled.unref();
+  }
+
   private async make(app: AppState, pages: number, stackBytes: number): Promise<Instance> {
     if (app.snapshot === undefined) await this.prepare(app);
-    // Always a new engine: an instance serves one request and is never recycled.
+    // A new engine (used ones come back through `used`, reset, when the app recycles).
     const snap = app.snapshot ?? (await this.factory.snapshotNow());
     if (snap === null) {
       return Instance.create(this.wasmModule, this.wasmHash, pages, stackBytes);
