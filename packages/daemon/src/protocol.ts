@@ -14,7 +14,10 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Also serve HTTP for it on this port (0: any free port). */
   port?: number;
-  /** Reuse used sandboxes' memories after resetting them to the app snapshot (default false). */
+  /**
+   * Reset used sandboxes' memories to the app snapshot and reuse them (default true); false: a
+   * new wasm memory per request.
+   */
   recycle?: boolean;
   /** The sandboxes' config; default: the artifact's embedded one, else the standard tier. */
   config?: AirlockConfig;

@@ -30,7 +30,9 @@ export interface RunnerOptions {
   config?: AirlockConfig;
   /**
    * Reset a used sandbox's memory to the app snapshot and reuse the memory (wasm-host
-   * `pool.recycle`) instead of a new wasm memory per request. Default false.
+   * `pool.recycle`) instead of a new wasm memory per request. Default true: the guest state a
+   * request sees is the snapshot's either way (see the README, "Fresh sandboxes"); false is the
+   * opt-out (`--fresh-memory`).
    */
   recycle?: boolean;
 }
@@ -46,6 +48,8 @@ export interface AppStats {
   /** `app`: sandboxes start after the app's top level; `prelude`: it runs per request. */
   mode: "app" | "prelude" | "pending";
   reason?: string;
+  /** Used memories are reset to the app snapshot and reused (false: a new one per request). */
+  recycle: boolean;
   ready: number;
   poolSize: number;
   inflight: number;
@@ -101,7 +105,7 @@ export class AppRunner implements PoolSource {
       maxQueue: options.maxQueue ?? 256,
       poolBytes: options.poolBytes ?? 256 * 1024 * 1024,
       workers: options.workers,
-      recycle: options.recycle === true,
+      recycle: options.recycle !== false,
     };
     const int = (field: string, v: number, min: number, max: number) => {
       if (!Number.isInteger(v) || v < min || v > max)
@@ -199,6 +203,7 @@ export class AppRunner implements PoolSource {
       path: this.app.path,
       mode,
       ...(reason !== undefined ? { reason } : {}),
+      recycle: this.options.recycle,
       ready: pools.reduce((n, s) => n + s.ready, 0),
       poolSize: pools.reduce((n, s) => n + s.target, 0),
       inflight: this.pending,

@@ -27,7 +27,10 @@ export interface ServeOptions {
   maxQueue?: number;
   /** Memory budget of the ready sandboxes, bytes (default 256 MiB). */
   poolBytes?: number;
-  /** Reuse used sandboxes' memories after resetting them to the app snapshot (default false). */
+  /**
+   * Reset used sandboxes' memories to the app snapshot and reuse them (default true); false: a
+   * new wasm memory per request.
+   */
   recycle?: boolean;
   log?: (line: string) => void;
 }

@@ -60,6 +60,39 @@ describe("serveApp", () => {
   });
 });
 
+describe("fresh sandboxes, recycled memories (default) or new ones (recycle: false)", () => {
+  const PRISTINE = { count: 1, hits: 1, polluted: null, map: [2], ticks: null, kept: "undefined" };
+  for (const recycle of [undefined, false]) {
+    it(`shows no request anything an earlier one did (recycle: ${recycle ?? "default"})`, async () => {
+      const s = await serveApp(fixture("state.mjs"), {
+        port: 0,
+        poolSize: 2,
+        timeoutMs: 300,
+        workers: 1,
+        ...(recycle !== undefined ? { recycle } : {}),
+      });
+      try {
+        expect(s.stats().recycle).toBe(recycle ?? true);
+        // Polluting requests, one that times out and one that throws, in between probes: each
+        // probe sees the state right after the app's top level, whatever ran before it.
+        for (const path of ["/pollute", "/loop", "/pollute", "/throw", "/pollute"]) {
+          const r = await fetch(`${s.url}${path}`);
+          if (path === "/pollute")
+            expect(((await r.json()) as { polluted: unknown }).polluted).toBe("yes");
+          else await r.arrayBuffer();
+          const probe = await fetch(`${s.url}/probe`);
+          expect(await probe.json()).toEqual(PRISTINE);
+        }
+        const stats = s.stats();
+        expect(stats.served).toBe(10);
+        expect(stats.hits).toBeGreaterThan(0);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+});
+
 describe("back-pressure", () => {
   it("answers 429 with Retry-After when the queue is full, and serves the rest", async () => {
     const s = await serveApp(fixture("state.mjs"), {
