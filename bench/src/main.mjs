@@ -4,7 +4,13 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { aotBench } from "./aot.mjs";
-import { closeInProcess, rssPerLiveSandbox, sandboxLatency, snapshotCosts } from "./in-process.mjs";
+import {
+  bundleStartBench,
+  closeInProcess,
+  rssPerLiveSandbox,
+  sandboxLatency,
+  snapshotCosts,
+} from "./in-process.mjs";
 import { PROGRAMS, PROGRAMS_DIR, measure } from "./programs.mjs";
 import { serveBench } from "./serve.mjs";
 import { serviceBench } from "./service.mjs";
@@ -60,6 +66,13 @@ const serve = only.length === 0 || only.includes("serve") ? await serveBench() :
 for (const line of serve?.lines ?? []) console.log(line);
 failures += serve?.failures ?? 0;
 
+// `pnpm bench bundle` (or `serve`) runs only the ~1 MB bundle start rows (issue #5).
+const bundle =
+  only.length === 0 || only.includes("bundle") || only.includes("serve")
+    ? await bundleStartBench(100)
+    : null;
+for (const line of bundle?.lines ?? []) console.log(line);
+
 const latency = await sandboxLatency(Number(process.env.BENCH_SANDBOXES ?? 500));
 console.log(
   `new sandbox + hello (in-process): p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}`,
@@ -94,6 +107,7 @@ ${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${f
 ${aot?.markdown ?? ""}
 ${service?.markdown ?? ""}
 ${serve?.markdown ?? ""}
+${bundle?.markdown ?? ""}
 ## Per sandbox, in-process
 
 | measure | value | goal |
