@@ -129,7 +129,12 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         "per-request limit (default config daemon.exec_timeout_ms)",
       )
       .option("-c, --config <file>", "config file (default: the artifact's, else ./airlock.json)")
-      .option("--recycle", "reset used sandbox memories to the app snapshot and reuse them");
+      .option(
+        "--fresh-memory",
+        "a new wasm memory per request instead of resetting a used one to the app snapshot (the default; same guest state, slower)",
+      )
+      // Recycling became the default; the flag stays accepted so existing scripts keep working.
+      .option("--recycle", "(the default) reset used memories to the app snapshot");
   appFlags(program.command("up <app>"))
     .description(
       "start the daemon if needed and preload an app (artifact or file); --port also serves it over HTTP",

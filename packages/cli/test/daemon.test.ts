@@ -68,6 +68,18 @@ describe("airlock up / ps / run / down / exit", () => {
     expect(runs()).toBe(before! + 1);
   });
 
+  it("up --fresh-memory gives an app a new memory per request; ps says which", () => {
+    const fresh = join(root, "fresh.mjs");
+    writeFileSync(fresh, `export default { fetch() { return new Response("fresh"); } };`);
+    expect(cli(["up", fresh, "--pool-size", "1", "--fresh-memory"]).code).toBe(0);
+    const apps = (
+      JSON.parse(cli(["ps", "--json"]).stdout) as { apps: { name: string; recycle: boolean }[] }
+    ).apps;
+    expect(apps.find((a) => a.name === "fresh.mjs")?.recycle).toBe(false);
+    expect(apps.find((a) => a.name === "hello.mjs")?.recycle).toBe(true);
+    expect(cli(["down", "fresh.mjs"]).code).toBe(0);
+  });
+
   it("down unloads the app and refuses an unknown one", async () => {
     expect(cli(["down", "hello.mjs"]).stdout).toContain("unloaded hello.mjs");
     expect(cli(["ps"]).stdout).toContain("no apps loaded");

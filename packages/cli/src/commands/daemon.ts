@@ -18,6 +18,7 @@ export interface UpFlags {
   timeout?: string;
   config?: string;
   recycle?: boolean;
+  freshMemory?: boolean;
 }
 
 export interface ServeFlags extends UpFlags {
@@ -72,7 +73,7 @@ export async function upCommand(io: Io, file: string, flags: UpFlags): Promise<n
     ...(flags.timeout !== undefined
       ? { timeoutMs: parseDuration("--timeout", flags.timeout) }
       : {}),
-    ...(flags.recycle ? { recycle: true } : {}),
+    ...(flags.freshMemory ? { recycle: false } : {}),
   });
   io.stdout(`loaded ${describe(app)}\n`);
   return 0;
@@ -148,7 +149,7 @@ export async function serveCommand(io: Io, file: string, flags: ServeFlags): Pro
     ...(flags.timeout !== undefined
       ? { timeoutMs: parseDuration("--timeout", flags.timeout) }
       : {}),
-    ...(flags.recycle ? { recycle: true } : {}),
+    ...(flags.freshMemory ? { recycle: false } : {}),
     log: (line) => io.stderr(`airlock: ${line}\n`),
   });
   io.stdout(`serving ${file} on ${serving.url}\n`);
