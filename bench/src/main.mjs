@@ -14,6 +14,7 @@ import {
 import { PROGRAMS, PROGRAMS_DIR, measure } from "./programs.mjs";
 import { serveBench } from "./serve.mjs";
 import { serviceBench } from "./service.mjs";
+import { vmBench } from "./vm.mjs";
 import { fmtMs, fmtRatio } from "./stats.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -73,6 +74,11 @@ const bundle =
     : null;
 for (const line of bundle?.lines ?? []) console.log(line);
 
+// `pnpm bench vm` runs only the microVM rows (mount reads, HTTPS interception; issue #8).
+const vm = only.length === 0 || only.includes("vm") ? await vmBench() : null;
+for (const line of vm?.lines ?? []) console.log(line);
+failures += vm?.failures ?? 0;
+
 const latency = await sandboxLatency(Number(process.env.BENCH_SANDBOXES ?? 500));
 console.log(
   `new sandbox + hello (in-process): p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}`,
@@ -108,6 +114,7 @@ ${aot?.markdown ?? ""}
 ${service?.markdown ?? ""}
 ${serve?.markdown ?? ""}
 ${bundle?.markdown ?? ""}
+${vm?.markdown ?? ""}
 ## Per sandbox, in-process
 
 | measure | value | goal |
