@@ -1,5 +1,10 @@
 import type { AirlockConfig } from "@airlock/config";
-import { findConfigFile, tierConfig } from "@airlock/config/defaults";
+import {
+  findConfigFile,
+  parseSize,
+  tierConfig,
+  tierConfigWithLimits,
+} from "@airlock/config/defaults";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./output.js";
 
@@ -16,15 +21,19 @@ export interface RunFlags {
   allowCommand?: string[];
 }
 
+/** Whether any flag adds a grant (dirs, URLs, env, commands: validated by the full schema). */
+const grantsChanged = (flags: RunFlags): boolean =>
+  [flags.allowRead, flags.allowWrite, flags.allowNet, flags.allowEnv, flags.allowCommand].some(
+    (list) => list !== undefined && list.length > 0,
+  );
+
 /** Whether any flag changes the config (then it has to go through validation). */
 const changesConfig = (flags: RunFlags): boolean =>
   flags.config !== undefined ||
   flags.timeout !== undefined ||
   flags.memory !== undefined ||
   flags.maxOutput !== undefined ||
-  [flags.allowRead, flags.allowWrite, flags.allowNet, flags.allowEnv, flags.allowCommand].some(
-    (list) => list !== undefined && list.length > 0,
-  );
+  grantsChanged(flags);
 
 /**
  * The config a run uses: the file (`--config`, else ./airlock.json or ./.edgebox.json, else the standard
@@ -33,10 +42,6 @@ const changesConfig = (flags: RunFlags): boolean =>
  * file and no such flag, it is the standard tier's defaults (equal to what the loader would return).
  */
 export async function configForRun(flags: RunFlags, cwd: string): Promise<AirlockConfig> {
-  // Nothing to validate: the tier's defaults, without loading the schema library (tens of ms).
-  if (!changesConfig(flags) && findConfigFile(cwd) === undefined)
-    return tierConfig(undefined, { cwd });
-  const { loadConfig, parseSize, resolveConfig } = await import("@airlock/config");
   const size = (flag: string, text: string): number => {
     const bytes = parseSize(text);
     if (bytes === undefined || bytes === 0) {
@@ -44,6 +49,25 @@ export async function configForRun(flags: RunFlags, cwd: string): Promise<Airloc
     }
     return bytes;
   };
+  // No file: the tier's defaults, with only limits changed or nothing at all, need no schema
+  // library (loading it costs tens of ms of every start).
+  if (flags.config === undefined && !grantsChanged(flags) && findConfigFile(cwd) === undefined) {
+    if (!changesConfig(flags)) return tierConfig(undefined, { cwd });
+    return tierConfigWithLimits(
+      {
+        ...(flags.timeout !== undefined
+          ? { timeout_ms: parseDuration("--timeout", flags.timeout) }
+          : {}),
+        ...(flags.memory !== undefined ? { heap_size: size("--memory", flags.memory) } : {}),
+        ...(flags.maxOutput !== undefined
+          ? { max_output_bytes: size("--max-output", flags.maxOutput) }
+          : {}),
+      },
+      undefined,
+      { cwd },
+    );
+  }
+  const { loadConfig, resolveConfig } = await import("@airlock/config");
   const base = loadConfig(flags.config, { cwd });
   const { source, ...input } = base;
   const runtime: Record<string, number> = { ...base.runtime };

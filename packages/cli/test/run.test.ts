@@ -93,6 +93,10 @@ describe("airlock run", () => {
     const badMem = runBin(["run", "--memory", "lots", program("y.js", "")]);
     expect(badMem.code).toBe(2);
     expect(badMem.stderr).toMatch(/--memory/);
+    // A size the engine cannot give: the config rule names the field, as for a config file.
+    const hugeMem = runBin(["run", "--memory", "5gb", program("z.js", "")]);
+    expect(hugeMem.code).toBe(2);
+    expect(hugeMem.stderr).toMatch(/^airlock: runtime\.heap_size: must be at most 2032mb/m);
   });
 
   it("the host environment is invisible unless granted", () => {

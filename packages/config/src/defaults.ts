@@ -7,10 +7,13 @@
  */
 import { homedir } from "node:os";
 import { expandDirPath } from "./paths.js";
-import { DEFAULT_TIER, ENGINE_MAX_PAGES, TIERS } from "./tiers.js";
+import { ConfigValidationError } from "./errors.js";
+import { resolveRuntime, type RuntimeInput } from "./runtime.js";
+import { DEFAULT_TIER, TIERS } from "./tiers.js";
 import type { AirlockConfig, DirGrant, PolicyTier } from "./types.js";
 
 export { CONFIG_FILE_NAMES, findConfigFile } from "./find.js";
+export { parseSize } from "./size.js";
 export { TIERS, POLICY_TIERS, DEFAULT_TIER } from "./tiers.js";
 export type { TierDefaults } from "./tiers.js";
 export type { AirlockConfig, PolicyTier } from "./types.js";
@@ -56,15 +59,11 @@ export function tierConfig(
     if ("error" in expanded) throw new Error(`tier ${policy}: dirs ${d.path} ${expanded.error}`);
     return { path: expanded.path, read: d.read, write: d.write, execute: d.execute };
   });
-  // As resolveConfig: unless pages are set, leave room for the heap plus the engine's own 16 MiB.
-  const pagesForHeap = Math.min(ENGINE_MAX_PAGES, Math.ceil(tier.runtime.heap_size / 65536) + 256);
   const config: AirlockConfig = deepFreeze({
     name: "airlock-app",
     policy,
-    runtime: {
-      ...tier.runtime,
-      max_memory_pages: Math.max(tier.runtime.max_memory_pages, pagesForHeap),
-    },
+    // As resolveConfig: unless pages are set, room for the heap plus the engine's own 16 MiB.
+    runtime: resolveRuntime({}, tier, []),
     dirs,
     env: [...tier.env],
     allowCommands: [...tier.allowCommands],
@@ -80,4 +79,36 @@ export function tierConfig(
   });
   if (tier.dirs.length === 0) cache.set(policy, config);
   return config;
+}
+
+/**
+ * {@link tierConfig} with runtime limits changed (what `airlock run --timeout/--memory/
+ * --max-output` does when there is no config file), checked by the same rules as
+ * `resolveConfig`, still without the schema library.
+ *
+ * @throws {ConfigValidationError} a limit the engine cannot honour (`field` names it).
+ * @example
+ * const config = tierConfigWithLimits({ timeout_ms: 500, heap_size: 32 * 2 ** 20 });
+ */
+export function tierConfigWithLimits(
+  limits: RuntimeInput,
+  policy: PolicyTier = DEFAULT_TIER,
+  options: TierConfigOptions = {},
+): AirlockConfig {
+  const base = tierConfig(policy, options);
+  const issues: { field: string; message: string }[] = [];
+  const runtime = resolveRuntime(limits, TIERS[policy], issues);
+  if (issues.length > 0) throw new ConfigValidationError(issues);
+  return deepFreeze({
+    ...base,
+    runtime,
+    dirs: base.dirs.map((d) => ({ ...d })),
+    env: [...base.env],
+    allowCommands: [...base.allowCommands],
+    denyCommands: [...base.denyCommands],
+    commands: {},
+    allowedUrls: [...base.allowedUrls],
+    blockedUrls: [],
+    daemon: { ...base.daemon, exec_timeout_ms: runtime.timeout_ms },
+  });
 }

@@ -5,7 +5,8 @@ import { toConfigIssues, type ConfigIssue } from "./issues.js";
 import { expandDirPath, type PathContext } from "./paths.js";
 import { configFileSchema, type ConfigFile } from "./schema.js";
 import { parseSize } from "./size.js";
-import { DEFAULT_TIER, ENGINE_MAX_PAGES, TIERS } from "./tiers.js";
+import { resolveRuntime } from "./runtime.js";
+import { DEFAULT_TIER, TIERS } from "./tiers.js";
 import type { AirlockConfig, DirGrant, PolicyTier, RuntimeLimits } from "./types.js";
 
 /** Options for resolving a config: where `$HOME`/`$PWD` point and which file it came from. */
@@ -97,43 +98,20 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Air
   const issues: ConfigIssue[] = [];
 
   const r = cfg.runtime ?? {};
-  const sizeOr = (v: number | string | undefined, d: number) =>
-    v === undefined ? d : parseSize(v)!;
-  const heapSize = sizeOr(r.heap_size, tier.runtime.heap_size);
-  // Unless pages are set explicitly, leave room for the heap plus the engine's own 16 MiB.
-  const pagesForHeap = Math.min(ENGINE_MAX_PAGES, Math.ceil(heapSize / 65536) + 256);
-  const runtime: RuntimeLimits = {
-    stack_size: sizeOr(r.stack_size, tier.runtime.stack_size),
-    heap_size: heapSize,
-    max_memory_pages: r.max_memory_pages ?? Math.max(tier.runtime.max_memory_pages, pagesForHeap),
-    max_instructions: r.max_instructions ?? tier.runtime.max_instructions,
-    timeout_ms: r.timeout_ms ?? tier.runtime.timeout_ms,
-    max_output_bytes: sizeOr(r.max_output_bytes, tier.runtime.max_output_bytes),
-  };
-  // Cross-field rules: limits the engine could never honour together.
-  if (runtime.stack_size < 16 * 1024) {
-    issues.push({
-      field: "runtime.stack_size",
-      message: "must be at least 16kb; the engine needs some stack",
-    });
-  }
-  if (runtime.heap_size < 1024 * 1024) {
-    issues.push({
-      field: "runtime.heap_size",
-      message: "must be at least 1mb; the engine's own objects need it",
-    });
-  }
-  if (runtime.heap_size > (ENGINE_MAX_PAGES - 256) * 65536) {
-    issues.push({
-      field: "runtime.heap_size",
-      message: "must be at most 2032mb (the engine's 2 GiB of memory less its own 16 MiB)",
-    });
-  } else if (runtime.heap_size > runtime.max_memory_pages * 65536) {
-    issues.push({
-      field: "runtime.max_memory_pages",
-      message: `${runtime.max_memory_pages} pages (${runtime.max_memory_pages * 64} KiB) is smaller than heap_size; raise it to at least ${Math.ceil(runtime.heap_size / 65536)} or lower heap_size`,
-    });
-  }
+  const size = (v: number | string | undefined) => (v === undefined ? undefined : parseSize(v)!);
+  // Cross-field rules (limits the engine could never honour together) live with the defaults.
+  const runtime = resolveRuntime(
+    {
+      ...(r.stack_size !== undefined ? { stack_size: size(r.stack_size)! } : {}),
+      ...(r.heap_size !== undefined ? { heap_size: size(r.heap_size)! } : {}),
+      ...(r.max_memory_pages !== undefined ? { max_memory_pages: r.max_memory_pages } : {}),
+      ...(r.max_instructions !== undefined ? { max_instructions: r.max_instructions } : {}),
+      ...(r.timeout_ms !== undefined ? { timeout_ms: r.timeout_ms } : {}),
+      ...(r.max_output_bytes !== undefined ? { max_output_bytes: size(r.max_output_bytes)! } : {}),
+    },
+    tier,
+    issues,
+  );
 
   const dirs = resolveDirs(cfg.dirs ?? tier.dirs, ctx, issues);
   const daemon = {

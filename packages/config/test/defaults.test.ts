@@ -8,7 +8,10 @@ import {
   TIERS,
   findConfigFile,
   tierConfig,
+  tierConfigWithLimits,
 } from "../src/defaults.js";
+import fc from "fast-check";
+import { resolveConfig } from "../src/index.js";
 
 const ctx = { cwd: "/srv/app", home: "/home/u" };
 
@@ -84,5 +87,44 @@ describe("zod-free entry points", () => {
       "ConfigReadError",
       "ConfigValidationError",
     ]);
+  });
+});
+
+describe("tierConfigWithLimits (flag limits without the schema library)", () => {
+  const outcome = (f: () => unknown) => {
+    try {
+      return { config: f() };
+    } catch (err) {
+      return { field: (err as { field?: string }).field, code: (err as { code?: string }).code };
+    }
+  };
+
+  it("equals resolveConfig with the same runtime fields, errors included", () => {
+    const limits = fc.record(
+      {
+        timeout_ms: fc.integer({ min: 1, max: 86_400_000 }),
+        heap_size: fc.oneof(
+          fc.integer({ min: 1024 * 1024, max: 2032 * 1024 * 1024 }),
+          fc.integer({ min: 1, max: 4 * 1024 ** 3 }),
+        ),
+        max_output_bytes: fc.integer({ min: 1, max: 2 ** 31 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(limits, fc.constantFrom(...POLICY_TIERS), (l, policy) => {
+        expect(outcome(() => tierConfigWithLimits(l, policy, ctx))).toStrictEqual(
+          outcome(() => resolveConfig({ policy, runtime: l }, ctx)),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("names the field of a limit the engine cannot honour", () => {
+    expect(outcome(() => tierConfigWithLimits({ heap_size: 3 * 1024 ** 3 }))).toMatchObject({
+      field: "runtime.heap_size",
+      code: "AIRLOCK_CONFIG_INVALID",
+    });
   });
 });
