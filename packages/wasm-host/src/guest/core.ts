@@ -5,6 +5,8 @@
  * copies (JSON text or an ArrayBuffer), never as host objects.
  */
 export function installCore(g, raw, internals) {
+  /** Longest string or byte array converted to/from UTF-8 inside the guest when it is ASCII. */
+  const SHORT_ASCII = 256;
   const decode = (r) =>
     r === undefined ? undefined : r instanceof ArrayBuffer ? new Uint8Array(r) : JSON.parse(r);
   const toBuffer = (bytes) =>
@@ -25,8 +27,33 @@ export function installCore(g, raw, internals) {
     const nul = text.includes("\0");
     if (raw.write(fd, nul ? JSON.stringify(text) : text, nul)) for (;;) {} // output limit hit: the interrupt handler ends the guest here
   };
-  internals.encodeUtf8 = (s) => host.call("utf8.encode", [String(s)]);
-  internals.decodeUtf8 = (b) => host.call("utf8.decode", [], b);
+  // Short ASCII text (URLs, headers, small bodies: most of what a request handler converts) is
+  // converted here: a host call costs ~20 µs, a byte in this loop ~0.1 µs, and for code points
+  // below 0x80 UTF-8 is the identity. Anything else goes to the host's TextEncoder/TextDecoder.
+  internals.encodeUtf8 = (str) => {
+    const s = String(str);
+    const n = s.length;
+    if (n <= SHORT_ASCII) {
+      const out = new Uint8Array(n);
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        out[i] = c;
+      }
+      if (i === n) return out;
+    }
+    return host.call("utf8.encode", [s]);
+  };
+  internals.decodeUtf8 = (b) => {
+    const n = b.length;
+    if (n <= SHORT_ASCII) {
+      let i = 0;
+      while (i < n && b[i] <= 0x7f) i++;
+      if (i === n) return String.fromCharCode.apply(null, b);
+    }
+    return host.call("utf8.decode", [], b);
+  };
   /** Node-like report of an uncaught exception or unhandled rejection, as JSON for the host. */
   internals.report = (err, rejection) => {
     let text;

@@ -146,7 +146,8 @@ export function installRequire(g, host, internals) {
     const hit = fileCache[filename];
     if (hit !== undefined) return hit.exports;
     const bytes = host.call("fs.call", ["readFile", "open", filename]);
-    const text = internals.decodeUtf8(bytes);
+    let text = internals.decodeUtf8(bytes);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // Node's stripBOM
     const module = { id: filename, filename, exports: {}, loaded: false, children: [], paths: [] };
     fileCache[filename] = module;
     try {
