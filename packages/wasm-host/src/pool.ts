@@ -16,6 +16,7 @@ import { InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
 import { InlineWorker, inlineStackCapacity, type WorkerLike } from "./inline.js";
 import { DEFAULT_LIMITS, EXIT_CODES, MAX_STACK_BYTES, enginePages } from "./limits.js";
 import {
+  AppCodeCache,
   CTRL_ABORT,
   CTRL_SLOTS,
   type AppPoolStats,
@@ -56,6 +57,8 @@ interface Slot {
   /** Largest QuickJS stack (bytes) this slot can run: all of them for a worker thread. */
   stackCap: number;
   ctrl: Int32Array;
+  /** Apps whose code this worker already has (mirrors the worker's cache). */
+  codes: AppCodeCache;
   job: (Job & { id: number; timer?: NodeJS.Timeout }) | null;
   alive: boolean;
 }
@@ -287,6 +290,7 @@ export class WorkerPool {
       worker,
       stackCap: inline ? this.inlineCap : MAX_STACK_BYTES,
       ctrl: new Int32Array(sab),
+      codes: new AppCodeCache(),
       job: null,
       alive: true,
     };
@@ -306,7 +310,14 @@ export class WorkerPool {
     slot.job = active;
     slot.worker.ref();
     Atomics.store(slot.ctrl, CTRL_ABORT, 0);
-    slot.worker.postMessage({ ...job.req, type: "run", id } satisfies RunRequest);
+    const app = job.req.serve?.request != null ? job.req.serve.app : null;
+    if (app !== null && slot.codes.has(app)) {
+      // The worker has this app's code: a bundle is not cloned again for every request.
+      slot.worker.postMessage({ ...job.req, code: "", codeRef: true, type: "run", id });
+    } else {
+      if (app !== null) slot.codes.add(app, job.req.code);
+      slot.worker.postMessage({ ...job.req, type: "run", id } satisfies RunRequest);
+    }
     job.abort = () => {
       if (slot.job !== active) return;
       // Busy in guest code: the interrupt handler reads the shared flag. Waiting on timers:

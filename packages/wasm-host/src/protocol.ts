@@ -23,7 +23,41 @@ export interface RunRequest {
   frozen?: FrozenRequest;
   /** Set for a fetch-handler run (`Sandbox.serve`): the code is an app module. */
   serve?: ServeRequest;
+  /**
+   * Fetch-handler runs: `code` was left out (empty) because this worker was sent the app's code
+   * before; it is the code {@link AppCodeCache} holds for `serve.app`.
+   */
+  codeRef?: true;
 }
+
+/**
+ * The code of recently served apps, mirrored on both ends of one worker's channel, so a
+ * request sends an app's code (up to megabytes, cloned per message) only the first time. Both
+ * ends apply the same updates in message order — the main thread when it sends a fetch-handler
+ * run with its code, the worker when it receives it — and evict the oldest entry past
+ * {@link APP_CODE_CACHE_SIZE}, so they always hold the same keys. Lookups change nothing.
+ */
+export class AppCodeCache {
+  private readonly codes = new Map<string, string>();
+
+  has(app: string): boolean {
+    return this.codes.has(app);
+  }
+
+  get(app: string): string | undefined {
+    return this.codes.get(app);
+  }
+
+  /** Records the code sent (or received) with a fetch-handler run; first sight only. */
+  add(app: string, code: string): void {
+    if (this.codes.has(app)) return;
+    this.codes.set(app, code);
+    if (this.codes.size > APP_CODE_CACHE_SIZE) this.codes.delete(this.codes.keys().next().value!);
+  }
+}
+
+/** Apps whose code a worker keeps for later requests (see {@link AppCodeCache}). */
+export const APP_CODE_CACHE_SIZE = 16;
 
 /** A plain-data HTTP request (copied into the guest as a `Request`). */
 export interface HttpRequestData {

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { AppPools } from "../dist/worker/app-pool.js";
 import { Instance, InstanceFactory } from "../dist/worker/instance.js";
-import { Run, executeRun } from "../dist/worker/run.js";
+import { Run, executeRun, runInfoOf } from "../dist/worker/run.js";
 import { MAX_RESET_GROWTH, type Snapshot } from "../dist/worker/snapshot.js";
 import type { RunRequest, WorkerOutcome } from "../dist/protocol.js";
 
@@ -282,3 +282,94 @@ const HUGE_APP = `export default { fetch() {
   return new Response(String(huge.length));
 } };`;
 const RANDOM_APP = `export default { fetch() { return new Response(String(Math.random())); } };`;
+
+/**
+ * What a request can see of the request before it and of its own run info (`process.env`,
+ * `argv`, exit state). The top level changes all of those before the app snapshot is taken.
+ */
+const INFO_APP = `
+const topEnv = process.env;
+process.env.TOP = "set by the top level";
+process.exitCode = 3;
+process.on("exit", () => console.log("a top-level exit listener"));
+let previous = null;
+export default {
+  async fetch(req) {
+    const seen = {
+      url: req.url,
+      method: req.method,
+      secret: req.headers.get("x-secret"),
+      body: await req.text(),
+      previous,
+      global: globalThis.lastRequest ?? null,
+      env: { ...process.env },
+      argv: process.argv.slice(1),
+      exitCode: process.exitCode ?? null,
+      exitListeners: process.listenerCount("exit"),
+      topEnv: topEnv === process.env,
+    };
+    previous = { url: req.url, secret: seen.secret, body: seen.body };
+    globalThis.lastRequest = previous;
+    process.env.LEAK = req.url;
+    process.on("exit", () => console.log("a request's exit listener"));
+    return new Response(JSON.stringify(seen));
+  },
+};`;
+
+describe("run info applied once, in the app snapshot", () => {
+  const post = (path: string, secret: string, env: Record<string, string> = {}): RunRequest => {
+    const r = request(path);
+    return {
+      ...r,
+      code: INFO_APP,
+      env,
+      serve: {
+        ...r.serve!,
+        app: "info",
+        request: {
+          method: "POST",
+          url: `http://app.test${path}`,
+          headers: [["x-secret", secret]],
+          body: new TextEncoder().encode(`body of ${path}`),
+        },
+      },
+    };
+  };
+  const own = (path: string, secret: string, env: Record<string, string> = {}) => ({
+    url: `http://app.test${path}`,
+    method: "POST",
+    secret,
+    body: `body of ${path}`,
+    previous: null,
+    global: null,
+    env,
+    argv: ["app.mjs"],
+    exitCode: null,
+    exitListeners: 0,
+    topEnv: false,
+  });
+
+  it("a request sees its own URL, headers, body and env, nothing of the one before", async () => {
+    const { p, idle, ctrl } = await pools();
+    const engines = new Set<unknown>();
+    const steps: [string, string, Record<string, string>][] = [
+      ["/a", "first", {}],
+      ["/b", "second", {}],
+      ["/c", "third", { MODE: "other env: setRunInfo runs" }],
+      ["/d", "fourth", {}],
+    ];
+    for (const [path, secret, env] of steps) {
+      const req = post(path, secret, env);
+      const { inst, out, seen } = await serve(p, ctrl, req);
+      engines.add(inst.engine);
+      expect(out.status).toBe("ok");
+      expect(seen).toEqual(own(path, secret, env));
+      // The instance came from the app snapshot, which holds the default run info: requests
+      // with that info skip `reset` + `setRunInfo`, the one with another env does not.
+      expect(inst.app).toBe("info");
+      expect(inst.runInfo === runInfoOf(req)).toBe(Object.keys(env).length === 0);
+      await idle();
+    }
+    expect(engines.size).toBeLessThan(steps.length); // memories were recycled
+  });
+});

@@ -12,7 +12,7 @@
 import { DEFAULT_LIMITS } from "../limits.js";
 import type { AppPoolStats, RunRequest } from "../protocol.js";
 import { Instance, type InstanceFactory } from "./instance.js";
-import { Run, executeRun } from "./run.js";
+import { Run, applyRunInfo, executeRun, runInfoOf } from "./run.js";
 import { Snapshot, debug } from "./snapshot.js";
 
 /** Per-instance overhead beyond the copied snapshot pages (glue objects, page tables). */
@@ -30,6 +30,8 @@ interface AppState {
   spec: RunRequest;
   /** undefined: not tried yet; null: refused (see `reason`). */
   snapshot: Snapshot | null | undefined;
+  /** The run info (`runInfoOf`) applied in the app snapshot. */
+  runInfo?: string;
   reason?: string;
   preparing: Promise<void> | null;
   ready: Instance[];
@@ -182,6 +184,7 @@ export class AppPools {
         if (snap.reset(used.engine) && used.pages === app.spec.limits.maxMemoryPages) {
           const inst = Instance.restore(snap, used.engine, used.stackBytes);
           inst.app = app.key;
+          inst.runInfo = app.runInfo ?? null;
           app.ready.push(inst);
         } else debug("app %s: used instance not reusable; dropped", app.key.slice(0, 12));
         this.reportIfSettled(app);
@@ -224,7 +227,10 @@ export class AppPools {
     }
     const engine = await snap.freshEngine(this.wasmModule, pages);
     const inst = Instance.restore(snap, engine, stackBytes);
-    if (snap === app.snapshot) inst.app = app.key;
+    if (snap === app.snapshot) {
+      inst.app = app.key;
+      inst.runInfo = app.runInfo ?? null;
+    }
     return inst;
   }
 
@@ -259,6 +265,12 @@ export class AppPools {
       if (run.leftover !== null)
         return this.refuse(app, `its top-level code ${run.leftover.replace(/^it /, "")}`);
       inst.rt.removeInterruptHandler();
+      // Requests of this app start with `reset` + `setRunInfo`; done once here, before the
+      // snapshot, the state they would produce is in it, and requests with the same run info
+      // skip both (executeRun). The calls are idempotent: a request sees the same state.
+      const info = runInfoOf(req);
+      if (!applyRunInfo(inst, info))
+        return this.refuse(app, "its run info could not be applied before the snapshot");
       const taken = Snapshot.take(engine, {
         rt: inst.rt,
         ctx: inst.ctx,
@@ -270,6 +282,7 @@ export class AppPools {
       if (taken === null)
         return this.refuse(app, "the snapshot could not be taken (NODE_DEBUG=airlock says why)");
       app.snapshot = taken;
+      app.runInfo = info;
       debug(
         "app %s: snapshot after its top-level code (%d KiB)",
         app.key.slice(0, 12),

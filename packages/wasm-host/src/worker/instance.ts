@@ -57,6 +57,8 @@ export class Instance {
   broken = false;
   /** The app (key) whose top-level code this instance already ran (app snapshot), or null. */
   app: string | null = null;
+  /** With `app`: the run info (`runInfoOf`) its app snapshot was taken with, already applied. */
+  runInfo: string | null = null;
   private disposed = false;
   private constructor(
     readonly engine: Engine,

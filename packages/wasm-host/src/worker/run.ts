@@ -189,6 +189,39 @@ export class Run implements BridgeRun {
 
 const isModule = (req: RunRequest) => req.module;
 
+/** What the guest's `process` gets for a run (argv, env, stdin), as the JSON `setRunInfo` takes. */
+export function runInfoOf(req: RunRequest): string {
+  return JSON.stringify({
+    argv: ["airlock", req.filename, ...req.args],
+    env: req.env,
+    stdin: req.stdin === null ? "" : Buffer.from(req.stdin).toString("utf8"),
+  });
+}
+
+/**
+ * Puts an idle instance in the state a run with `info` starts from: the loop's queues emptied
+ * and the run info set (what `executeRun` does first). False if the guest threw.
+ */
+export function applyRunInfo(inst: Instance, info: string): boolean {
+  const { ctx, api } = inst;
+  const callOk = (fn: QuickJSHandle, ...args: QuickJSHandle[]): boolean => {
+    const r = ctx.callFunction(fn, ctx.undefined, ...args);
+    if (r.error) {
+      r.error.dispose();
+      return false;
+    }
+    r.value.dispose();
+    return true;
+  };
+  if (!callOk(api.reset)) return false;
+  const infoH = ctx.newString(info);
+  try {
+    return callOk(api.setRunInfo, infoH);
+  } finally {
+    infoH.dispose();
+  }
+}
+
 /** Runs `req` in `inst` and reports how it ended. Never throws for guest behaviour. */
 export async function executeRun(
   inst: Instance,
@@ -318,16 +351,15 @@ export async function executeRun(
   let modulePromise: QuickJSHandle | undefined;
   try {
     seg(() => {
-      call(api.reset);
-      const info = ctx.newString(
-        JSON.stringify({
-          argv: ["airlock", req.filename, ...req.args],
-          env: req.env,
-          stdin: req.stdin === null ? "" : Buffer.from(req.stdin).toString("utf8"),
-        }),
-      );
-      handles.push(info);
-      call(api.setRunInfo, info);
+      const info = runInfoOf(req);
+      // An instance restored from an app snapshot taken with this very run info already holds
+      // the state `reset` + `setRunInfo` would produce (see AppPools.prepare): skip both calls.
+      if (!prepared || inst.runInfo !== info) {
+        call(api.reset);
+        const infoH = ctx.newString(info);
+        handles.push(infoH);
+        call(api.setRunInfo, infoH);
+      }
       if (req.frozen !== undefined) installFrozenGlobal(ctx, req.frozen, run.interrupt);
 
       const evaluated = prepared

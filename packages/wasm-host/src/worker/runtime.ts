@@ -4,7 +4,14 @@
  * it on the calling thread. It receives the compiled engine first, runs one request at a time,
  * and keeps restored instances ready for the next.
  */
-import type { FromWorker, RunRequest, ToWorker, WireChunk, WorkerOutcome } from "../protocol.js";
+import {
+  AppCodeCache,
+  type FromWorker,
+  type RunRequest,
+  type ToWorker,
+  type WireChunk,
+  type WorkerOutcome,
+} from "../protocol.js";
 import { AppPools } from "./app-pool.js";
 import { EXIT_CODES, enginePages } from "../limits.js";
 import { hostNow } from "./bridge.js";
@@ -53,6 +60,8 @@ export function startRuntime(
   /** keepState sessions: session id → its instance. */
   const sessions = new Map<number, Instance>();
   let current: Run | null = null;
+  /** Code of the apps served here, mirroring the pool's copy (see AppCodeCache). */
+  const codes = new AppCodeCache();
 
   async function handleRun(req: RunRequest): Promise<void> {
     const run = new Run(req, ctrl, (chunks: WireChunk[]) =>
@@ -177,6 +186,27 @@ export function startRuntime(
         onEngine(msg.wasmModule, msg.wasmHash);
         break;
       case "run":
+        if (msg.serve !== undefined && msg.serve.request !== null) {
+          if (msg.codeRef !== true) codes.add(msg.serve.app, msg.code);
+          else {
+            const code = codes.get(msg.serve.app);
+            if (code === undefined) {
+              // The caches disagree: a bug, never a reason to run other code.
+              post({
+                type: "done",
+                id: msg.id,
+                outcome: {
+                  status: "error",
+                  exitCode: 1,
+                  error: { code: "ENGINE_FAILURE", message: "the app's code was not sent" },
+                  peakBytes: 0,
+                },
+              });
+              break;
+            }
+            msg = { ...msg, code };
+          }
+        }
         if (factory === null) early.push(msg);
         else void handleRun(msg);
         break;

@@ -2,7 +2,9 @@ import type { Op } from "./types.js";
 import { GuestError } from "./types.js";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// Keeps a leading BOM, as Node's `Buffer#toString` does; the guest's TextDecoder strips it
+// itself (unless `ignoreBOM`), and `require` strips it from sources as Node's loader does.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The ops every guest needs: exit, UTF-8 conversion (the engine has no TextEncoder). */
 export const coreOps: Record<string, Op> = {
