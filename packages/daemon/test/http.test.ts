@@ -93,6 +93,35 @@ describe("fresh sandboxes, recycled memories (default) or new ones (recycle: fal
   }
 });
 
+describe("one request's data never reaches the next", () => {
+  it("gives each request only its own URL, headers and body on a recycled memory", async () => {
+    // One worker, one ready sandbox: every request runs in the memory the one before used.
+    const s = await serveApp(fixture("echo-previous.mjs"), { port: 0, poolSize: 1, workers: 1 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const path = `/req-${i}`;
+        const secret = i % 2 === 0 ? `token-${i}` : null;
+        const r = await fetch(`${s.url}${path}?q=${i}`, {
+          method: i % 2 === 0 ? "POST" : "GET",
+          headers: secret !== null ? { "x-secret": secret } : {},
+          ...(i % 2 === 0 ? { body: `payload-${i}` } : {}),
+        });
+        expect(await r.json()).toEqual({
+          path,
+          secret,
+          body: i % 2 === 0 ? `payload-${i}` : "",
+          previous: null,
+          global: null,
+          env: null,
+        });
+      }
+      expect(s.stats().hits).toBeGreaterThan(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("back-pressure", () => {
   it("answers 429 with Retry-After when the queue is full, and serves the rest", async () => {
     const s = await serveApp(fixture("state.mjs"), {
