@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { createSandbox, shutdownWorkers } from "@airlock/wasm-host";
-import { AIRLOCK_BIN } from "./programs.mjs";
+import { airlockArgv } from "./programs.mjs";
 import { fmtMs, quantile } from "./stats.mjs";
 
 const HELLO_APP = `export default { fetch(req) { return new Response("hello " + new URL(req.url).pathname); } };`;
@@ -81,7 +81,7 @@ async function load(url, connections) {
 /** True if this CLI has `serve --fresh-memory` (the opt-out of recycled memories). */
 function hasFreshMemoryFlag() {
   try {
-    return execFileSync(process.execPath, [AIRLOCK_BIN, "serve", "--help"], {
+    return execFileSync(process.execPath, airlockArgv("serve", "--help"), {
       encoding: "utf8",
     }).includes("--fresh-memory");
   } catch {
@@ -167,7 +167,7 @@ export async function serveBench() {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
         const child = await startChild(
-          [AIRLOCK_BIN, "serve", app, "--port", String(port), "--pool-size", "8", ...flags],
+          airlockArgv("serve", app, "--port", String(port), "--pool-size", "8", ...flags),
           url,
           "/healthz",
         );
