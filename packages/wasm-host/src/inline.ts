@@ -17,6 +17,7 @@
  * data), so the pool cannot tell the difference.
  */
 import { readFileSync } from "node:fs";
+import { startupFlag } from "./node-flags.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
 type Listener = (value: never) => void;
@@ -119,11 +120,8 @@ export function inlineStackCapacity(
   nodeOptions: string = process.env["NODE_OPTIONS"] ?? "",
   osLimitBytes: number = osStackLimit(),
 ): number {
-  let kib = 984;
-  for (const arg of [...nodeOptions.split(/\s+/), ...execArgv]) {
-    const m = /^--stack[-_]size=(\d+)$/.exec(arg);
-    if (m) kib = Number(m[1]);
-  }
+  const given = startupFlag("stack-size", execArgv, nodeOptions);
+  const kib = given !== undefined && /^\d+$/.test(given) ? Number(given) : 984;
   const v8Bytes = kib * 1024;
   // Over the OS limit, V8 would let recursion run off the real stack: a crash, not an error.
   if (v8Bytes + 512 * 1024 > osLimitBytes) return 0;

@@ -14,7 +14,9 @@ import v8 from "node:v8";
 import { Worker } from "node:worker_threads";
 import { InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
 import { InlineWorker, inlineStackCapacity, type WorkerLike } from "./inline.js";
-import { DEFAULT_LIMITS, EXIT_CODES, MAX_STACK_BYTES, enginePages } from "./limits.js";
+import { DEFAULT_LIMITS, MAX_STACK_BYTES, enginePages } from "./limits.js";
+import { startupFlag } from "./node-flags.js";
+import { syntheticOutcome } from "./outcome.js";
 import {
   AppCodeCache,
   CTRL_ABORT,
@@ -87,19 +89,17 @@ interface CompiledEngine {
  * recompiled with TurboFan; V8's default is 1,800,000). With the default, QuickJS's interpreter
  * loop and a dozen other big functions start recompiling within the first milliseconds of any
  * run; those compiles take 60-160 ms of CPU, compete with the guest on small machines, and a
- * process exit waits for one in flight. Measured here (bench programs, whole process): hello
- * 285 → 186 ms, fib(27) in-process 176 → 92 ms, loop.js 2.6 → 1.6 s; long runs still tier up.
- * V8 reads the flag when a module is compiled, so it is set for this module only.
+ * process exit waits for one in flight. Measured here: hello 285 → 186 ms (whole process),
+ * fib(27) in-process 176 → 92 ms; long runs still tier up. V8 reads the flag when a module is
+ * compiled, so it is set for this module only. (V8 also re-arms each tier-up check from the
+ * process-wide value; `bin/airlock.js` sets that too, which is what loop.js needs: 2.5 → 1.7 s.)
  */
 const ENGINE_TIERING_BUDGET = 1_000_000_000;
 const V8_DEFAULT_TIERING_BUDGET = 1_800_000;
 
 function compileWithTieringBudget(bytes: Uint8Array): Promise<WebAssembly.Module> {
   // A budget the process was started with is the user's choice: leave it alone.
-  const given = [...process.execArgv, ...(process.env["NODE_OPTIONS"] ?? "").split(/\s+/)].some(
-    (a) => /^--wasm[-_]tiering[-_]budget=/.test(a),
-  );
-  if (given) return WebAssembly.compile(bytes);
+  if (startupFlag("wasm-tiering-budget") !== undefined) return WebAssembly.compile(bytes);
   v8.setFlagsFromString(`--wasm-tiering-budget=${ENGINE_TIERING_BUDGET}`);
   // Until the compile settles: V8 may create the module on a background task.
   return WebAssembly.compile(bytes).finally(() =>
