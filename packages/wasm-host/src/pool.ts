@@ -28,7 +28,6 @@ import {
   type WireChunk,
   type WorkerOutcome,
 } from "./protocol.js";
-import type { RunStatus } from "./types.js";
 
 /** How long after its deadline a run may stay silent before its worker is terminated. */
 export const TERMINATE_GRACE_MS = 1000;
@@ -175,7 +174,7 @@ export class WorkerPool {
       const i = this.queue.indexOf(job);
       if (i >= 0) {
         this.queue.splice(i, 1);
-        job.done(synthetic("killed", "run was aborted by its signal before it started"));
+        job.done(syntheticOutcome("killed", "run was aborted by its signal before it started"));
       }
     };
     if (aborted) job.abort();
@@ -329,7 +328,7 @@ export class WorkerPool {
         () =>
           this.kill(
             slot,
-            synthetic("killed", "run was aborted by its signal; its worker was terminated"),
+            syntheticOutcome("killed", "run was aborted by its signal; its worker was terminated"),
           ),
         TERMINATE_GRACE_MS,
       );
@@ -342,7 +341,7 @@ export class WorkerPool {
     job.timer = setTimeout(() => {
       this.kill(
         slot,
-        synthetic(
+        syntheticOutcome(
           "timeout",
           `run exceeded its ${job.req.limits.timeoutMs} ms time limit (timeoutMs); it was stuck in one long builtin call, so its worker was terminated`,
           "TIMEOUT",
@@ -396,7 +395,7 @@ export class WorkerPool {
     if (job !== null) {
       if (err.code === "ERR_WORKER_OUT_OF_MEMORY") {
         job.done(
-          synthetic(
+          syntheticOutcome(
             "out_of_memory",
             `the worker ran out of memory: ${err.message}`,
             "OUT_OF_MEMORY",
@@ -404,7 +403,7 @@ export class WorkerPool {
         );
       } else {
         job.done(
-          synthetic("error", `the sandbox worker crashed: ${err.message}`, "WORKER_CRASHED"),
+          syntheticOutcome("error", `the sandbox worker crashed: ${err.message}`, "WORKER_CRASHED"),
         );
       }
     }
@@ -418,11 +417,6 @@ export class WorkerPool {
     for (const [session, s] of this.sessionSlots) if (s === slot) this.sessionSlots.delete(session);
     for (const bySlot of this.appStats.values()) bySlot.delete(slot);
   }
-}
-
-function synthetic(status: RunStatus, message: string, code = status.toUpperCase()): WorkerOutcome {
-  const exitCode = status === "ok" ? 0 : EXIT_CODES[status as keyof typeof EXIT_CODES];
-  return { status, exitCode, error: { code, message }, peakBytes: 0 };
 }
 
 // ---- the shared pool -------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import {
   type WorkerOutcome,
 } from "../protocol.js";
 import { AppPools } from "./app-pool.js";
-import { EXIT_CODES, enginePages } from "../limits.js";
+import { enginePages } from "../limits.js";
+import { syntheticOutcome } from "../outcome.js";
 import { hostNow } from "./bridge.js";
 import type { EntryGuard } from "./guard.js";
 import { Instance, InstanceFactory } from "./instance.js";
@@ -100,15 +101,10 @@ export function startRuntime(
         // However the run reported it, the engine was stopped at the deadline. What it wrote
         // before is host-side and intact: deliver it.
         run.flush();
-        outcome = {
-          status: "timeout",
-          exitCode: EXIT_CODES.timeout,
-          error: {
-            code: "TIMEOUT",
-            message: `run exceeded its ${req.limits.timeoutMs} ms time limit (timeoutMs); it was stuck in one long builtin call, so its engine was stopped`,
-          },
-          peakBytes: 0,
-        };
+        outcome = syntheticOutcome(
+          "timeout",
+          `run exceeded its ${req.limits.timeoutMs} ms time limit (timeoutMs); it was stuck in one long builtin call, so its engine was stopped`,
+        );
       }
       if (pool !== undefined) {
         outcome.pool = run.servedAt !== undefined ? { ...pool, startedAt: run.servedAt } : pool;
@@ -118,15 +114,11 @@ export function startRuntime(
       post({
         type: "done",
         id: req.id,
-        outcome: {
-          status: "error",
-          exitCode: 1,
-          error: {
-            code: "ENGINE_FAILURE",
-            message: `could not start the engine: ${(err as Error).message}`,
-          },
-          peakBytes: 0,
-        },
+        outcome: syntheticOutcome(
+          "error",
+          `could not start the engine: ${(err as Error).message}`,
+          "ENGINE_FAILURE",
+        ),
       });
     } finally {
       const stopped = guard?.tripped === true;
