@@ -208,10 +208,11 @@ export class AppPools {
    * much), so back-to-back requests cost no extra message.
    */
   private reportIfSettled(app: AppState): void {
-    if (!app.changed || app.used.length > 0 || app.ready.length < this.target(app)) return;
+    const due = () => app.changed && app.used.length === 0 && app.ready.length >= this.target(app);
+    if (!due()) return;
     app.settled ??= setTimeout(() => {
       app.settled = null;
-      if (!app.changed || app.used.length > 0 || app.ready.length < this.target(app)) return;
+      if (!due()) return;
       app.changed = false;
       this.report(this.stats(app));
     }, SETTLED_REPORT_MS);
