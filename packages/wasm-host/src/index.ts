@@ -1,5 +1,5 @@
 export { createSandbox } from "./sandbox.js";
-export { shutdownWorkers, configureWorkerPool } from "./pool.js";
+export { shutdownWorkers, configureWorkerPool, type EngineTiering } from "./pool.js";
 export { EXIT_CODES, runLimitsFromConfig } from "./limits.js";
 export { SandboxDisposedError, InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
 export * as errors from "./errors.js";

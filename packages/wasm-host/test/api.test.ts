@@ -74,6 +74,16 @@ describe("public API", () => {
       expect((err as Error).message.startsWith(`${field}:`)).toBe(true);
     }
     await expect(sb.run(42 as unknown as string)).rejects.toMatchObject({ field: "code" });
+    for (const [opts, field] of [
+      [{ size: 0 }, "size"],
+      [{ inline: "yes" }, "inline"],
+      [{ engineTiering: "fast" }, "engineTiering"],
+      [{ snapshotCache: "" }, "snapshotCache"],
+    ] as const) {
+      expect(() => api.configureWorkerPool(opts as never)).toThrow(
+        expect.objectContaining({ code: "AIRLOCK_INVALID_OPTION", field }),
+      );
+    }
     await expect(createSandbox({ limits: { heapBytes: 0 } })).rejects.toMatchObject({
       field: "limits.heapBytes",
     });
