@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --stack-size=6144 --wasm-tiering-budget=1000000000
+#!/usr/bin/env -S node --stack-size=6144 --wasm-tiering-budget=1000000000 --single-threaded-gc --max-semi-space-size=1
 // Thin launcher: all logic lives in the built package so it can be tested in-process. `build` also
 // bundles it into one file, dist/airlock.mjs (one module to load instead of ~20); a bundle older
 // than tsc's output (a `tsc`-only rebuild) is stale, and the modules are used instead.

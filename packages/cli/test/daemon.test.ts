@@ -1,10 +1,11 @@
 // `airlock up/ps/down/exit/serve` and `airlock run` through a daemon, as real child processes of
 // the built binary (needs `pnpm build`), with a private state directory.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SERVER_NODE_FLAGS } from "@airlock/daemon/client";
 import { BIN } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "airlock-cli-daemon-"));
@@ -54,6 +55,15 @@ describe("airlock up / ps / run / down / exit", () => {
     const ps = cli(["ps"]).stdout;
     expect(ps).toMatch(/hello\.mjs: \d+\/2 ready/);
     expect(ps).toContain("served 2");
+  });
+
+  it("the daemon and the binary run node with the server GC flags", () => {
+    const pid = (JSON.parse(cli(["ps", "--json"]).stdout) as { pid: number }).pid;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    for (const flag of SERVER_NODE_FLAGS) expect(argv).toContain(flag);
+    // `airlock serve` runs in the binary's own process: its #! line must carry them too.
+    const shebang = readFileSync(BIN, "utf8").split("\n")[0]!.split(" ");
+    for (const flag of SERVER_NODE_FLAGS) expect(shebang).toContain(flag);
   });
 
   it("run uses the daemon when one is up, and --no-daemon runs in-process", () => {

@@ -81,7 +81,8 @@ export class Daemon {
       throw new DaemonRequestError(`a daemon is already running on ${sock}`);
     rmSync(sock, { force: true }); // stale: nobody answers
     const workers = options.workers ?? Math.min(2, availableParallelism());
-    configureWorkerPool({ size: workers });
+    // A server: the engine may tier up to optimised code (see configureWorkerPool).
+    configureWorkerPool({ size: workers, engineTiering: "throughput" });
     const o = {
       dir,
       workers,

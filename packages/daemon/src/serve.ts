@@ -49,7 +49,8 @@ export async function serveApp(file: string, options: ServeOptions = {}): Promis
   const config =
     options.config ?? (app.embeddedConfig ? { ...app.embeddedConfig, source: null } : undefined);
   const workers = options.workers ?? Math.min(2, availableParallelism());
-  configureWorkerPool({ size: workers });
+  // A server: the engine may tier up to optimised code (see configureWorkerPool).
+  configureWorkerPool({ size: workers, engineTiering: "throughput" });
   const metrics = new DaemonMetrics();
   const runner = await AppRunner.create(
     app,

@@ -18,6 +18,7 @@ it("exports exactly these names", () => {
       "DaemonOptionError",
       "DaemonRequestError",
       "DaemonStartError",
+      "SERVER_NODE_FLAGS",
       "UnsafeStatePathError",
       "checkSocket",
       "ensureDaemon",
@@ -34,6 +35,7 @@ it("exports exactly these names", () => {
 it("the client entry exports the client only", () => {
   expect(Object.keys(client).sort()).toEqual([
     "DaemonClient",
+    "SERVER_NODE_FLAGS",
     "ensureDaemon",
     "errors",
     "stateDir",

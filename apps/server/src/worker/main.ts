@@ -32,7 +32,11 @@ export async function workerMain(
     throw err;
   }
   // One wasm worker thread per concurrent sandbox.
-  configureWorkerPool({ size: Math.min(64, settings.workerConcurrency) });
+  // A server: the engine may tier up to optimised code (see configureWorkerPool).
+  configureWorkerPool({
+    size: Math.min(64, settings.workerConcurrency),
+    engineTiering: "throughput",
+  });
   const worker = await startWorker({
     redisUrl: settings.redisUrl,
     prefix: settings.redisPrefix,
