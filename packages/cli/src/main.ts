@@ -206,7 +206,12 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
  * Never throws for user mistakes: they become one `airlock: …` line on stderr.
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
-  if (argv[0] === "run") prestartRunWorker();
+  // `run` warms its engine while the command line is parsed, unless a daemon will likely take
+  // the job (then that work would only delay it; a stale socket just means a later start).
+  if (argv[0] === "run") {
+    const { daemonSocketPresent } = await import("@airlock/daemon/client");
+    if (argv.includes("--no-daemon") || !daemonSocketPresent()) prestartRunWorker();
+  }
   let code: number = CLI_EXIT.ok;
   const program = buildProgram(io, (c) => {
     code = c;

@@ -3,7 +3,7 @@
  * no metrics loaded). Connects to the owner-only Unix socket, sends one request, reads replies.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, lstatSync, openSync } from "node:fs";
 import { connect } from "node:net";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -38,6 +38,19 @@ export const SERVER_NODE_FLAGS: readonly string[] = [
   "--single-threaded-gc",
   "--max-semi-space-size=1",
 ];
+
+/**
+ * Whether a daemon socket exists in `dir` (one `lstat`; nothing is checked or connected). A
+ * caller that would otherwise start expensive local work first (`airlock run` warming its own
+ * engine) asks this, and skips that work when a daemon is likely to take the job.
+ */
+export function daemonSocketPresent(dir: string = stateDir()): boolean {
+  try {
+    return lstatSync(join(dir, SOCKET_NAME)).isSocket();
+  } catch {
+    return false;
+  }
+}
 
 export class DaemonClient {
   constructor(readonly dir: string = stateDir()) {}

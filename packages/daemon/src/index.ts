@@ -1,6 +1,6 @@
 export { Daemon, type DaemonOptions } from "./daemon.js";
 export { serveApp, type ServeOptions, type Serving } from "./serve.js";
-export { DaemonClient, ensureDaemon, SERVER_NODE_FLAGS } from "./client.js";
+export { DaemonClient, ensureDaemon, daemonSocketPresent, SERVER_NODE_FLAGS } from "./client.js";
 export { AppRunner, type RunnerOptions, type Handled, type AppStats } from "./runner.js";
 export { listenHttp, type HttpOptions } from "./http.js";
 export { DaemonMetrics } from "./metrics.js";

@@ -21,6 +21,7 @@ it("exports exactly these names", () => {
       "SERVER_NODE_FLAGS",
       "UnsafeStatePathError",
       "checkSocket",
+      "daemonSocketPresent",
       "ensureDaemon",
       "ensureStateDir",
       "errors",
@@ -36,6 +37,7 @@ it("the client entry exports the client only", () => {
   expect(Object.keys(client).sort()).toEqual([
     "DaemonClient",
     "SERVER_NODE_FLAGS",
+    "daemonSocketPresent",
     "ensureDaemon",
     "errors",
     "stateDir",

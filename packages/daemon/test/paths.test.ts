@@ -14,7 +14,13 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UnsafeStatePathError, checkSocket, ensureStateDir, stateDir } from "../src/index.js";
+import {
+  UnsafeStatePathError,
+  checkSocket,
+  daemonSocketPresent,
+  ensureStateDir,
+  stateDir,
+} from "../src/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "airlock-paths-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -72,6 +78,7 @@ describe("checkSocket", () => {
     const server = await listen(join(dir, "daemon.sock"));
     try {
       expect(checkSocket(dir)).toBe(true);
+      expect(daemonSocketPresent(dir)).toBe(true);
     } finally {
       server.close();
     }
@@ -80,6 +87,8 @@ describe("checkSocket", () => {
   it("says no daemon when there is no socket or no directory", () => {
     expect(checkSocket(ensureStateDir(join(root, "empty")))).toBe(false);
     expect(checkSocket(join(root, "missing"))).toBe(false);
+    expect(daemonSocketPresent(join(root, "empty"))).toBe(false);
+    expect(daemonSocketPresent(join(root, "missing"))).toBe(false);
   });
 
   it("refuses a directory open to others", () => {
@@ -92,6 +101,7 @@ describe("checkSocket", () => {
     const dir = ensureStateDir(join(root, "notsock"));
     writeFileSync(join(dir, "daemon.sock"), "");
     expect(() => checkSocket(dir)).toThrow(/not a socket/);
+    expect(daemonSocketPresent(dir)).toBe(false);
   });
 
   it.runIf(isRoot)("refuses a socket owned by another user (needs root to chown)", async () => {
