@@ -5,15 +5,12 @@ export {
   isArtifact,
   ARTIFACT_MAGIC,
   ARTIFACT_VERSION,
-} from "./artifact.js";
-export { frozenLinkOf } from "./frozen-link.js";
-export {
+  frozenLinkOf,
   ArtifactBadMagicError,
   ArtifactVersionError,
   ArtifactHashMismatchError,
   ArtifactCorruptError,
-  BuildEntryError,
-  BuildBundleError,
-} from "./errors.js";
+} from "./read.js";
+export { BuildEntryError, BuildBundleError } from "./errors.js";
 export * as errors from "./errors.js";
 export type * from "./types.js";

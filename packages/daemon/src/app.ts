@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { decodeArtifact, frozenLinkOf, isArtifact } from "@airlock/aot-builder";
+import { decodeArtifact, frozenLinkOf, isArtifact } from "@airlock/aot-builder/read";
 import type { AirlockConfig } from "@airlock/config";
 import type { FrozenLink } from "@airlock/wasm-host";
 import { AppLoadError } from "./errors.js";

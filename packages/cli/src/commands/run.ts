@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Artifact } from "@airlock/aot-builder";
+import type { Artifact } from "@airlock/aot-builder/read";
 import type { AirlockConfig } from "@airlock/config";
 import type { RunResult } from "@airlock/wasm-host";
 import { UsageError, type Io } from "../output.js";
@@ -46,7 +46,7 @@ async function readProgram(io: Io, file: string): Promise<Program> {
       `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory; pass a .js file" : `cannot read (${code})`}`,
     );
   }
-  const aot = mayBeArtifact(bytes) ? await import("@airlock/aot-builder") : undefined;
+  const aot = mayBeArtifact(bytes) ? await import("@airlock/aot-builder/read") : undefined;
   if (aot === undefined || !aot.isArtifact(bytes))
     return { code: bytes.toString("utf8"), filename: path };
   const artifact = aot.decodeArtifact(bytes, file);
@@ -121,7 +121,7 @@ export async function runCommand(
   // A running daemon has warm workers: use it when there is one (silently run here when not).
   if (flags.daemon !== false) {
     const frozenLink = program.artifact
-      ? (await import("@airlock/aot-builder")).frozenLinkOf(program.artifact)
+      ? (await import("@airlock/aot-builder/read")).frozenLinkOf(program.artifact)
       : undefined;
     const remote = await (
       await import("./daemon.js")
@@ -152,7 +152,7 @@ export async function runCommand(
   // started without the stack it needs. (`main` has usually started it already: prestart.ts.)
   configureWorkerPool({ size: 1, inline: true });
   const frozen = program.artifact
-    ? (await import("@airlock/aot-builder")).frozenLinkOf(program.artifact)
+    ? (await import("@airlock/aot-builder/read")).frozenLinkOf(program.artifact)
     : undefined;
   const sandbox = await createSandbox({ config, ...(frozen ? { frozen } : {}) });
   try {
