@@ -7,6 +7,28 @@ import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const dist = new URL("../dist/", import.meta.url);
+
+/**
+ * commander loads node:child_process at start-up only to spawn executable subcommands (airlock
+ * has none): that module and what it pulls in (net, dgram, streams) cost ~3 ms of every command.
+ * Inside commander it becomes a stand-in that loads the real module on first use.
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "lazy-child-process", namespace: "airlock-lazy" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "airlock-lazy" }, () => ({
+      contents:
+        'let real; const load = () => (real ??= require("node:child_process"));\n' +
+        "module.exports = { spawn: (...args) => load().spawn(...args) };\n",
+      loader: "js",
+    }));
+  },
+};
 rmSync(new URL("chunks/", dist), { recursive: true, force: true });
 await build({
   entryPoints: { airlock: new URL("../src/main.ts", import.meta.url).pathname },
@@ -23,5 +45,6 @@ await build({
   external: ["@airlock/*"],
   chunkNames: "chunks/[name]-[hash]",
   outExtension: { ".js": ".mjs" },
+  plugins: [lazyChildProcessForCommander],
   logLevel: "warning",
 });

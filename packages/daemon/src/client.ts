@@ -2,7 +2,6 @@
  * The daemon's client, light enough for every CLI start (`@airlock/daemon/client`: no engine,
  * no metrics loaded). Connects to the owner-only Unix socket, sends one request, reads replies.
  */
-import { spawn } from "node:child_process";
 import { closeSync, lstatSync, openSync } from "node:fs";
 import { connect } from "node:net";
 import { createRequire } from "node:module";
@@ -155,6 +154,9 @@ export async function ensureDaemon(
   const fd = openSync(log, "a", 0o600);
   // By package name, not a relative URL: this module may be bundled into the CLI.
   const entry = options.entry ?? createRequire(import.meta.url).resolve("@airlock/daemon/bin");
+  // Loaded here, not at the top: every `airlock run` imports this module (to ask for a daemon),
+  // and node:child_process with what it pulls in costs ~3 ms of each start.
+  const { spawn } = await import("node:child_process");
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, entry, "--state-dir", dir], {
     detached: true,
     stdio: ["ignore", fd, fd],
