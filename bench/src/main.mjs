@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { aotBench } from "./aot.mjs";
+import { daemonRunBench } from "./daemon-run.mjs";
 import {
   bundleStartBench,
   closeInProcess,
@@ -51,6 +52,11 @@ for (const program of PROGRAMS.filter((p) => only.length === 0 || only.includes(
     `${row.program.padEnd(18)} node ${fmtMs(row.node).padStart(10)}  airlock ${fmtMs(row.airlock).padStart(10)}  ${fmtRatio(row.ratio).padStart(7)}  ${row.check}`,
   );
 }
+
+// `pnpm bench daemon` runs only the `airlock run` rows with a daemon up.
+const daemon = only.length === 0 || only.includes("daemon") ? daemonRunBench(RUNS) : null;
+for (const line of daemon?.lines ?? []) console.log(line);
+failures += daemon?.failures ?? 0;
 
 // `pnpm bench aot` runs only the built-artifact rows.
 const aot = only.length === 0 || only.includes("aot") ? aotBench(RUNS) : null;
@@ -110,6 +116,7 @@ wall times scale with it).
 | --- | ---: | ---: | ---: | --- |
 ${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${fmtRatio(r.ratio)} | ${r.check} |`).join("\n")}
 
+${daemon?.markdown ?? ""}
 ${aot?.markdown ?? ""}
 ${service?.markdown ?? ""}
 ${serve?.markdown ?? ""}

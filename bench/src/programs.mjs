@@ -35,15 +35,23 @@ export const PROGRAMS = [
   { file: "objects-600k.js", args: [], expect: null },
 ];
 
-function timeOnce(cmd, args) {
+function timeOnce(cmd, args, env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    timeout: 600_000,
+    maxBuffer: 64 << 20,
+    ...(env ? { env } : {}),
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status };
 }
 
-/** Runs one program `runs` times under a runtime; returns the median wall time and the checked output. */
-export function measure(runtime, program, runs) {
+/**
+ * Runs one program `runs` times under a runtime; returns the median wall time and the checked
+ * output. `env` replaces the environment (the daemon rows point airlock at a private daemon).
+ */
+export function measure(runtime, program, runs, env) {
   const path = `${PROGRAMS_DIR}/${program.file}`;
   const argv =
     runtime === "node"
@@ -52,7 +60,7 @@ export function measure(runtime, program, runs) {
   const times = [];
   let last;
   for (let i = 0; i < runs; i++) {
-    last = timeOnce(process.execPath, argv);
+    last = timeOnce(process.execPath, argv, env);
     times.push(last.ms);
     if (last.status !== 0) break;
   }

@@ -1,0 +1,66 @@
+// `airlock run` with a daemon up (`airlock up`): the CLI hands the program to the daemon's warm
+// workers over its socket instead of loading the engine itself. Whole process, next to node in
+// the same run; the daemon is private to this bench (its own state directory) and its run count
+// proves it took every job.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROGRAMS, PROGRAMS_DIR, airlockArgv, measure } from "./programs.mjs";
+import { fmtMs, fmtRatio } from "./stats.mjs";
+
+const WARM_PROGRAMS = ["hello.js", "tail-call.js", "fib.js"];
+
+export function daemonRunBench(runs) {
+  const dir = mkdtempSync(join(tmpdir(), "airlock-bench-daemon-"));
+  const env = { ...process.env, AIRLOCK_STATE_DIR: dir };
+  const cli = (...args) =>
+    spawnSync(process.execPath, airlockArgv(...args), { env, encoding: "utf8", timeout: 120_000 });
+  const rows = [];
+  const lines = [];
+  let failures = 0;
+  try {
+    const up = cli("up", `${PROGRAMS_DIR}/hello.js`, "--pool-size", "2");
+    if (up.status !== 0) throw new Error(`airlock up failed: ${up.stderr}`);
+    const runsBefore = JSON.parse(cli("ps", "--json").stdout).runs;
+    for (const program of PROGRAMS.filter((p) => WARM_PROGRAMS.includes(p.file))) {
+      // One unmeasured run: the daemon's workers compile and tier up on their first jobs.
+      measure("airlock", program, 1, env);
+      const node = measure("node", program, runs);
+      const airlock = measure("airlock", program, runs, env);
+      const expected = program.expect ?? node.out;
+      const ok = node.out === expected && airlock.out === expected;
+      if (!ok) failures++;
+      const row = {
+        program: `${program.file} ${program.args.join(" ")}`.trim(),
+        node: node.ms,
+        airlock: airlock.ms,
+        check: ok ? "ok" : `MISMATCH: ${airlock.out || airlock.stderr.split("\n")[0]}`,
+      };
+      rows.push(row);
+      lines.push(
+        `daemon up: ${row.program.padEnd(14)} node ${fmtMs(row.node)}  airlock run ${fmtMs(row.airlock)}  ${fmtRatio(row.airlock / row.node)}  ${row.check}`,
+      );
+    }
+    const jobs = JSON.parse(cli("ps", "--json").stdout).runs - runsBefore;
+    const expectedJobs = rows.length * (runs + 1);
+    if (jobs !== expectedJobs) {
+      failures++;
+      lines.push(`daemon up: the daemon ran ${jobs} jobs, expected ${expectedJobs}`);
+    }
+  } finally {
+    cli("exit");
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const markdown = `## \`airlock run\` with a daemon up (\`airlock up\`)
+
+The CLI finds the daemon's socket, skips loading the engine, and sends the program to the
+daemon's warm workers (a fresh sandbox per run); whole process, median of ${runs}, after one
+unmeasured run per program.
+
+| program | node | airlock run (daemon up) | airlock / node | answer |
+| --- | ---: | ---: | ---: | --- |
+${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${fmtRatio(r.airlock / r.node)} | ${r.check} |`).join("\n")}
+`;
+  return { lines, markdown, failures };
+}
