@@ -249,7 +249,9 @@ describe("recycled app instances are new instances", () => {
     const reusable = engine.bytes().length === s.pages * 65536 && brk - s.brk <= MAX_RESET_GROWTH;
     await idle();
     if (reusable) expect(sameAsNew(engine.bytes(), pristine, snap)).toBe(true);
-    const next = await serve(p, ctrl, request("/check"));
+    // The same limits: a memory is sized for the limits it serves (heap included), so a pool
+    // whose limits change starts over with new instances.
+    const next = await serve(p, ctrl, request("/check", { heapBytes: 4 << 20 }));
     expect(next.inst.engine === engine).toBe(reusable);
     expect(next.seen).toEqual(PRISTINE);
   });

@@ -217,6 +217,32 @@ describe("Sandbox.serve", () => {
     expect(r.response).toBeUndefined();
   });
 
+  it("caps a request's wasm memory at the app snapshot plus heapBytes", async () => {
+    await using sb = await createSandbox();
+    // Many small allocations: each passes QuickJS's own limit (it counts 8 bytes per allocation
+    // in this build); the host's heap check stops the request at its next interrupt poll, and
+    // the memory cap keeps it from growing past the heap limit before that.
+    const app = `export default { fetch(req) {
+      const n = Number(new URL(req.url).searchParams.get("n"));
+      const a = []; for (let i = 0; i < n; i++) a.push(new Float64Array(1024));
+      return new Response("allocated " + a.length); } };`;
+    // A big maxMemoryPages: only the heap limit bounds the memory.
+    const heapBytes = 8 * 2 ** 20;
+    const options = { heapBytes, maxMemoryPages: 8192 };
+    const [stats] = await settle(sb, app, options);
+    expect(stats!.mode).toBe("app");
+    for (let round = 0; round < 2; round++) {
+      // Allow side: 300 × 8 KiB fits; its memory is the app snapshot's size.
+      const within = await sb.serve(app, GET("/?n=300"), options);
+      expect(dec.decode(within.response!.body)).toBe("allocated 300");
+      const over = await sb.serve(app, GET("/?n=20000"), options);
+      expect(over.status).toBe("out_of_memory");
+      expect(over.memory.peakBytes).toBeLessThanOrEqual(
+        within.memory.peakBytes + heapBytes + 2 ** 20,
+      );
+    }
+  });
+
   it("ends the request at the response (timers the handler left are not waited for)", async () => {
     await using sb = await createSandbox();
     const t0 = performance.now();

@@ -9,14 +9,17 @@
  * can write, see `Snapshot.reset`) and it is rebuilt as a new instance on that memory. Refills
  * and resets happen one per event-loop turn while the worker is idle.
  */
-import { DEFAULT_LIMITS } from "../limits.js";
+import { DEFAULT_LIMITS, WASM_PAGE, enginePages } from "../limits.js";
 import type { AppPoolStats, RunRequest } from "../protocol.js";
+import type { RunLimits } from "../types.js";
 import { Instance, type InstanceFactory } from "./instance.js";
 import { Run, applyRunInfo, executeRun, runInfoOf } from "./run.js";
 import { Snapshot, debug } from "./snapshot.js";
 
 /** Per-instance overhead beyond the copied snapshot pages (glue objects, page tables). */
 const INSTANCE_OVERHEAD = 256 * 1024;
+/** Room an app instance's memory has beyond the snapshot and the request's heap (allocator slack). */
+const APP_HEAP_SLACK_BYTES = 1024 * 1024;
 /** Apps with pools kept at once per worker; the least recently used is dropped. */
 const MAX_APPS = 8;
 /** Delay of the report of a pool full again, cancelled by a request in between. */
@@ -76,14 +79,14 @@ export class AppPools {
       clearTimeout(app.settled); // this report says as much
       app.settled = null;
     }
-    if (ready !== undefined && ready.pages === req.limits.maxMemoryPages) {
+    if (ready !== undefined && ready.pages === this.pagesFor(app, req.limits)) {
       // Reported now as well as when refilled: whoever waits for a full pool (an idle worker)
       // must not see the count from before this request.
       this.report(this.stats(app));
       return { inst: ready, hit: true, mode: ready.app !== null ? "app" : "prelude" };
     }
     // A burst beyond the pool: create on demand (from the app snapshot when there is one).
-    const inst = await this.make(app, req.limits.maxMemoryPages, req.limits.stackBytes);
+    const inst = await this.make(app, req.limits);
     return { inst, hit: false, mode: inst.app !== null ? "app" : "prelude" };
   }
 
@@ -139,7 +142,7 @@ export class AppPools {
     } else {
       this.apps.delete(key); // most recently used last
       app.spec = req;
-      if (app.ready.some((i) => i.pages !== req.limits.maxMemoryPages)) app.ready = [];
+      if (app.ready.some((i) => i.pages !== this.pagesFor(app!, req.limits))) app.ready = [];
     }
     this.apps.set(key, app);
     return app;
@@ -181,7 +184,7 @@ export class AppPools {
       const used = app.used.shift();
       if (used !== undefined) {
         const snap = app.snapshot!;
-        if (snap.reset(used.engine) && used.pages === app.spec.limits.maxMemoryPages) {
+        if (snap.reset(used.engine) && used.pages === this.pagesFor(app, app.spec.limits)) {
           const inst = Instance.restore(snap, used.engine, used.stackBytes);
           inst.app = app.key;
           inst.runInfo = app.runInfo ?? null;
@@ -191,8 +194,7 @@ export class AppPools {
         return true;
       }
       if (app.ready.length < this.target(app)) {
-        const { limits } = app.spec;
-        const inst = await this.make(app, limits.maxMemoryPages, limits.stackBytes);
+        const inst = await this.make(app, app.spec.limits);
         if (this.apps.get(app.key) === app) app.ready.push(inst);
         this.reportIfSettled(app);
         return true;
@@ -219,8 +221,28 @@ export class AppPools {
     app.settled.unref();
   }
 
-  private async make(app: AppState, pages: number, stackBytes: number): Promise<Instance> {
+  /**
+   * The memory cap (pages) of an instance serving `app` under `limits`: what `enginePages` is
+   * for plain runs. An instance restored from the app snapshot starts at the snapshot's size (the
+   * top level's heap is already there) and a request may grow the heap by `heapBytes` (checked
+   * at every interrupt poll, see `Snapshot.heapGrowth`); capping the memory there as well makes
+   * one huge allocation fail at once instead of growing the memory until the next poll.
+   * Prelude-only instances run the top level per request: the plain-run cap.
+   */
+  private pagesFor(app: AppState, limits: Pick<RunLimits, "heapBytes" | "maxMemoryPages">): number {
+    const snap = app.snapshot;
+    if (snap === undefined || snap === null) return enginePages(limits);
+    const growth = Math.ceil((limits.heapBytes + APP_HEAP_SLACK_BYTES) / WASM_PAGE);
+    return Math.min(limits.maxMemoryPages, snap.pages + growth);
+  }
+
+  private async make(
+    app: AppState,
+    limits: Pick<RunLimits, "heapBytes" | "maxMemoryPages" | "stackBytes">,
+  ): Promise<Instance> {
     if (app.snapshot === undefined) await this.prepare(app);
+    const { stackBytes } = limits;
+    const pages = this.pagesFor(app, limits);
     // A new engine (used ones come back through `used`, reset, when the app recycles).
     const snap = app.snapshot ?? (await this.factory.snapshotNow());
     if (snap === null) {
