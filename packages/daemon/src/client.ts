@@ -24,7 +24,6 @@ export * as errors from "./errors.js";
 export type { DaemonStatus, LoadOptions, RunJob } from "./protocol.js";
 export type { AppStats } from "./runner.js";
 
-/** A connection target: the state directory holding `daemon.sock`. */
 /**
  * Node flags for a server process (the daemon; `airlock serve` gets them from the CLI's `#!`
  * line). Its main thread allocates per request (HTTP objects, messages) that die young: a 1 MiB
@@ -51,6 +50,7 @@ export function daemonSocketPresent(dir: string = stateDir()): boolean {
   }
 }
 
+/** A connection target: the state directory holding `daemon.sock`. */
 export class DaemonClient {
   constructor(readonly dir: string = stateDir()) {}
 
