@@ -284,6 +284,34 @@ describe("typed-array parameters of frozen functions", () => {
     expect(lines[6]).toBe("3 9,9,2,4,6,9");
   });
 
+  it("reads and writes the elements in place: no copy of the buffer in the guest's heap", async () => {
+    // 16 MiB of elements under a 24 MiB heap limit: a copy of the buffer in the guest (or of the
+    // new bytes coming back) would not fit; in place, three calls over it do.
+    const r = await runWith(
+      FROZEN,
+      `const a = new Float64Array(2 ** 21).fill(1.5);
+       const scaled = __airlock_frozen("scaleArr", a, 2);
+       __airlock_frozen("scaleArr", a, 2);
+       console.log(scaled, __airlock_frozen("sumArr", a), a[0], a[a.length - 1]);`,
+      { heapBytes: 24 * 2 ** 20 },
+    );
+    expect(r.status).toBe("ok");
+    expect(r.stdout).toBe(`${2 ** 21} ${6 * 2 ** 21} 6 6\n`);
+    // A resizable buffer's length-tracking view and a view at an offset: same answers as the
+    // interpreter, read in place or copied.
+    const out = await run(`
+      const rab = new ArrayBuffer(16, { maxByteLength: 64 });
+      const t = new Int32Array(rab);
+      t.set([1, 2, 3, 4]);
+      rab.resize(24);
+      t[5] = 7;
+      console.log(__airlock_frozen("scaleArr", t, 3), t.join(","));
+      const v = new Float32Array(new ArrayBuffer(40), 8, 4).fill(0.5);
+      console.log(__airlock_frozen("scaleArr", v, 3), v.join(","));
+    `);
+    expect(out).toBe("6 3,6,9,12,0,21\n4 1.5,1.5,1.5,1.5\n");
+  });
+
   it("deny: lookalikes, plain arrays, clamped arrays and patched getters are not handled", async () => {
     const out = await run(`
       const fake = Object.create(Int32Array.prototype);

@@ -14,7 +14,8 @@
  * makes with the intrinsic getters captured at install time (a guest that later patches
  * `%TypedArray%.prototype` or passes a lookalike gets "not handled"); after a successful call the
  * host returns `{ v, bytes }` and the new bytes are copied back into each array it wrote
- * (`bytes[i]` is a hole for one the function only reads).
+ * (`bytes[i]` is a hole for one the function only reads, or whose elements the host wrote in
+ * place).
  */
 export function installFrozen(g, call, specJson) {
   "use strict";
@@ -80,6 +81,13 @@ export function installFrozen(g, call, specJson) {
       d.o = apply(offsetOf, a, []);
       d.n = apply(lengthOf, a, []);
       d.k = tag;
+      // The host reads the elements in place when the array's own structure agrees with these
+      // (element reads of a real typed array run no guest code).
+      d.a = a;
+      if (d.n > 0) {
+        d.f = a[0];
+        d.l = a[d.n - 1];
+      }
       views.push(d.b, d.o, apply(byteLengthOf, a, []));
       args[at] = d;
     }

@@ -42,7 +42,7 @@ export const debug = debuglog("airlock");
 const ns = variantModule as unknown as {
   default: QuickJSSyncVariant | { default: QuickJSSyncVariant };
 };
-const variant: QuickJSSyncVariant = "type" in ns.default ? ns.default : ns.default.default;
+export const variant: QuickJSSyncVariant = "type" in ns.default ? ns.default : ns.default.default;
 
 /** The parts of quickjs-emscripten-core 0.32.0 this file reaches behind the public API. */
 interface ModuleInternals {

@@ -15,10 +15,13 @@
  *
  * Typed arrays: a module says which parameters are typed arrays in its `airlock.paramKinds`
  * custom section. The guest's dispatcher passes such an argument as a descriptor it made itself
- * (`{ b: buffer, o: byteOffset, n: length, k: kind name }`, read through the intrinsic getters);
- * the host copies the elements into the module's memory as float64s (freeze's ABI), and after a
- * successful call hands the array's new bytes back for the guest to copy in. Cost: the whole
- * buffer crosses twice (getArrayBuffer copies it out of the guest heap), O(buffer) per call.
+ * (`{ a: the array, b: buffer, o: byteOffset, n: length, k: kind name, f/l: first and last
+ * elements }`, read through the intrinsic getters). The host finds the elements in the engine's
+ * memory (see `directArray`), copies them into the module's memory as float64s (freeze's ABI)
+ * and, after a successful call, the ones the function stores into straight back: two copies of
+ * the elements per call, none in the guest's heap. When the elements cannot be located that way
+ * it falls back to copying the buffer out of the guest (`getArrayBuffer`) and handing the new
+ * bytes back for the guest to copy in.
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { FROZEN_MATH_IMPORTS, wasmReflect } from "../../frozen-link.js";
@@ -47,28 +50,49 @@ export const TOO_DEEP: unique symbol = Symbol("too deep");
 export type FrozenCallResult = number | boolean | undefined | typeof STOPPED | typeof TOO_DEEP;
 
 type Caller = (args: readonly number[]) => FrozenCallResult;
-/** A typed-array argument on the host side: a copy of its elements, and its kind. */
-interface HostArray {
-  readonly a: Float64Array | Int32Array;
+/**
+ * A typed-array argument on the host side: its elements (a host copy, or a view of the guest's
+ * own elements in the engine's memory), its length and kind.
+ */
+export interface HostArray {
+  /**
+   * The elements. A direct array's view is made on each call from the engine memory's current
+   * buffer: taking handles for later arguments may grow that memory, which detaches old views.
+   */
+  elements(): Float64Array | Int32Array;
+  readonly length: number;
   readonly kind: number;
+  /** The guest's own memory: stores land in the guest array, nothing is copied back. */
+  readonly direct: boolean;
   /** Set by the call when frozen code may have stored into it (its bytes go back). */
   written?: boolean;
 }
 type ArrayCaller = (args: readonly (number | HostArray)[]) => FrozenCallResult;
 
 /** freeze's typed-array kinds (`ARRAY_KINDS`): the constructor and element size of each. */
-const ARRAY_KINDS: Record<
-  string,
-  { kind: number; make: (n: number) => Float64Array | Int32Array }
-> = {
-  Float64Array: { kind: 0, make: (n) => new Float64Array(n) },
-  Float32Array: { kind: 1, make: (n) => new Float32Array(n) as unknown as Float64Array },
-  Int32Array: { kind: 2, make: (n) => new Int32Array(n) },
-  Uint8Array: { kind: 3, make: (n) => new Uint8Array(n) as unknown as Int32Array },
-  Int8Array: { kind: 4, make: (n) => new Int8Array(n) as unknown as Int32Array },
-  Int16Array: { kind: 5, make: (n) => new Int16Array(n) as unknown as Int32Array },
-  Uint16Array: { kind: 6, make: (n) => new Uint16Array(n) as unknown as Int32Array },
-  Uint32Array: { kind: 7, make: (n) => new Uint32Array(n) as unknown as Int32Array },
+type AnyView = Float64Array | Int32Array;
+interface ArrayKind {
+  kind: number;
+  make(n: number): AnyView;
+  view(buffer: ArrayBufferLike, byteOffset: number, n: number): AnyView;
+}
+const kindOf = (
+  kind: number,
+  Ctor: new (...args: [number] | [ArrayBufferLike, number, number]) => unknown,
+): ArrayKind => ({
+  kind,
+  make: (n) => new Ctor(n) as AnyView,
+  view: (buffer, byteOffset, n) => new Ctor(buffer, byteOffset, n) as AnyView,
+});
+const ARRAY_KINDS: Record<string, ArrayKind> = {
+  Float64Array: kindOf(0, Float64Array),
+  Float32Array: kindOf(1, Float32Array),
+  Int32Array: kindOf(2, Int32Array),
+  Uint8Array: kindOf(3, Uint8Array),
+  Int8Array: kindOf(4, Int8Array),
+  Int16Array: kindOf(5, Int16Array),
+  Uint16Array: kindOf(6, Uint16Array),
+  Uint32Array: kindOf(7, Uint32Array),
 };
 /** Kinds whose elements are all int32 (the int path may run). */
 const INT_KINDS = new Set([2, 3, 4, 5, 6]);
@@ -173,7 +197,7 @@ function wrapArrays(
     let allInt = true;
     const call: number[] = [];
     const tail: number[] = [];
-    const arrays: { a: Float64Array | Int32Array; at: number; back: boolean }[] = [];
+    const arrays: { a: HostArray; at: number; back: boolean }[] = [];
     let elements = 0;
     for (let i = 0; i < isArray.length; i++) {
       const a = args[i]!;
@@ -187,20 +211,22 @@ function wrapArrays(
       if (!INT_KINDS.has(a.kind)) allInt = false;
       const back = written === undefined || written.has(i);
       a.written = back;
-      arrays.push({ a: a.a, at: elements * 8, back });
+      arrays.push({ a, at: elements * 8, back });
       call.push(elements * 8);
-      tail.push(a.a.length, a.kind);
-      elements += a.a.length;
+      tail.push(a.length, a.kind);
+      elements += a.length;
       if (elements > MAX_ARRAY_ELEMENTS) return undefined;
     }
     const pages = Math.ceil((elements * 8) / 65536) - memory.buffer.byteLength / 65536;
     if (pages > 0) memory.grow(pages);
     const copyIn = () => {
-      for (const { a, at } of arrays) new Float64Array(memory.buffer, at, a.length).set(a);
+      for (const { a, at } of arrays) {
+        new Float64Array(memory.buffer, at, a.length).set(a.elements());
+      }
     };
     const finish = (r: number): FrozenCallResult => {
       for (const { a, at, back } of arrays) {
-        if (back) a.set(new Float64Array(memory.buffer, at, a.length));
+        if (back) a.elements().set(new Float64Array(memory.buffer, at, a.length));
       }
       return bool ? r !== 0 : r;
     };
@@ -334,7 +360,7 @@ export function callFrozen(
 }
 
 function isHostArray(a: unknown): a is HostArray {
-  return typeof a === "object" && a !== null && "kind" in a && "a" in a;
+  return typeof a === "object" && a !== null && "kind" in a && "elements" in a;
 }
 
 /** Which parameters of `name` are typed arrays in `req`'s module (none when unknown). */
@@ -364,10 +390,11 @@ export const frozenOps: Record<string, Op> = {
 };
 
 /**
- * A descriptor `{ b, o, n, k }` from the guest dispatcher as a host copy of the elements, or
- * undefined when it does not describe a whole typed array of a kind frozen code handles.
+ * A descriptor `{ a, b, o, n, k, f, l }` from the guest dispatcher as the array's elements in
+ * place (see `directArray`) or a host copy of them, or undefined when it does not describe a
+ * whole typed array of a kind frozen code handles. Exported for tests.
  */
-function hostArray(ctx: QuickJSContext, h: QuickJSHandle): HostArray | undefined {
+export function hostArray(ctx: QuickJSContext, h: QuickJSHandle): HostArray | undefined {
   const num = (key: string): number | undefined => {
     const v = ctx.getProp(h, key);
     try {
@@ -386,7 +413,9 @@ function hostArray(ctx: QuickJSContext, h: QuickJSHandle): HostArray | undefined
   if (!Number.isSafeInteger(o) || !Number.isSafeInteger(n) || o < 0 || n < 0) return undefined;
   if (n > MAX_ARRAY_ELEMENTS) return undefined;
   // Empty (or detached: length 0): nothing to read, and a detached buffer must not be read.
-  if (n === 0) return { a: spec.make(0), kind: spec.kind };
+  if (n === 0) return copied(spec.make(0), spec.kind);
+  const direct = directArray(ctx, h, spec, n);
+  if (direct !== undefined) return direct;
   const bh = ctx.getProp(h, "b");
   try {
     const copy = spec.make(n);
@@ -404,9 +433,76 @@ function hostArray(ctx: QuickJSContext, h: QuickJSHandle): HostArray | undefined
     } finally {
       lifetime.dispose();
     }
-    return { a: copy, kind: spec.kind };
+    return copied(copy, spec.kind);
   } finally {
     bh.dispose();
+  }
+}
+
+const copied = (a: AnyView, kind: number): HostArray => ({
+  elements: () => a,
+  length: a.length,
+  kind,
+  direct: false,
+});
+
+/**
+ * Where a typed array's elements sit in QuickJS's own structures, for the pinned engine build
+ * (QuickJS-NG in `@jitl/quickjs-ng-wasmfile-release-sync` 0.32.0, wasm32 with NaN-boxed
+ * values): a handle points at a JSValue (object pointer, then tag), and a typed array's JSObject
+ * holds its first element's address (`u.array.u.ptr`) and its length (`u.array.count`) at these
+ * offsets. A test pins them; every call also checks them against what the guest reported.
+ */
+const LAYOUT = { tagOffset: 4, objectTag: -1, dataOffset: 36, countOffset: 40 } as const;
+
+interface ContextModule {
+  module: { HEAPU8: Uint8Array };
+}
+
+/**
+ * The guest's array `d.a` read in place: a view of its elements in the engine's memory, so the
+ * call copies them into the frozen module and back once each, with no copy of the buffer in the
+ * guest's heap or on the host. undefined (copy instead) unless the JSObject's pointer and count
+ * agree with the length, offset and end elements the guest's dispatcher read through the
+ * intrinsic getters (`n`, `d.f`, `d.l`), and the elements lie inside the memory.
+ */
+function directArray(
+  ctx: QuickJSContext,
+  h: QuickJSHandle,
+  spec: ArrayKind,
+  n: number,
+): HostArray | undefined {
+  const engine = (ctx as unknown as ContextModule).module;
+  const heap = () => engine.HEAPU8.buffer;
+  const ah = ctx.getProp(h, "a");
+  const fh = ctx.getProp(h, "f");
+  const lh = ctx.getProp(h, "l");
+  try {
+    if (ctx.typeof(fh) !== "number" || ctx.typeof(lh) !== "number") return undefined;
+    const first = ctx.getNumber(fh);
+    const last = ctx.getNumber(lh);
+    const mem = new DataView(heap());
+    const at = ah.value as unknown as number;
+    if (at + 8 > mem.byteLength) return undefined;
+    if (mem.getInt32(at + LAYOUT.tagOffset, true) !== LAYOUT.objectTag) return undefined;
+    const obj = mem.getUint32(at, true);
+    if (obj + LAYOUT.countOffset + 4 > mem.byteLength) return undefined;
+    const ptr = mem.getUint32(obj + LAYOUT.dataOffset, true);
+    if (mem.getUint32(obj + LAYOUT.countOffset, true) !== n) return undefined;
+    const size = spec.make(0).BYTES_PER_ELEMENT;
+    if (ptr % size !== 0 || ptr + n * size > mem.byteLength) return undefined;
+    const view = spec.view(heap(), ptr, n);
+    if (!Object.is(view[0], first) || !Object.is(view[n - 1], last)) return undefined;
+    return {
+      elements: () => spec.view(heap(), ptr, n),
+      length: n,
+      kind: spec.kind,
+      direct: true,
+    };
+  } finally {
+    ah.dispose();
+    fh.dispose();
+    lh.dispose();
   }
 }
 
@@ -457,8 +553,9 @@ export function installFrozenGlobal(
         value.dispose();
         const bytes = ctx.newArray();
         arrays.forEach((a, i) => {
-          if (a.written === false) return; // only read: nothing to copy back (a hole)
-          const buf = ctx.newArrayBuffer(a.a.buffer); // the host copy: offset 0, whole buffer
+          // Only read, or stored into in place: nothing to copy back (a hole).
+          if (a.written === false || a.direct) return;
+          const buf = ctx.newArrayBuffer(a.elements().buffer); // the host copy: offset 0, whole buffer
           ctx.setProp(bytes, i, buf);
           buf.dispose();
         });
