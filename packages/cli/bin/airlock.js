@@ -1,16 +1,17 @@
 #!/usr/bin/env -S node --stack-size=6144 --wasm-tiering-budget=1000000000 --single-threaded-gc --max-semi-space-size=1
-// Thin launcher: all logic lives in the built package so it can be tested in-process. `build` also
-// bundles it into one file, dist/airlock.mjs (one module to load instead of ~20); a bundle older
-// than tsc's output (a `tsc`-only rebuild) is stale, and the modules are used instead.
-import { statSync } from "node:fs";
+// Thin launcher (CommonJS, see bin/package.json): all logic lives in the built package so it can
+// be tested in-process. `build` bundles it into dist/airlock.mjs (one module to load instead of
+// ~20); a bundle older than tsc's output (a `tsc`-only rebuild) is stale, and the modules are
+// used instead. `airlock run FILE …` first tries dist/fast-run.cjs: with a daemon up, the job goes
+// straight to it without starting the ES module loader or loading the rest of the CLI.
+"use strict";
+const { statSync } = require("node:fs");
+const { join } = require("node:path");
+const { pathToFileURL } = require("node:url");
 
-const mtime = (rel) =>
-  statSync(new URL(rel, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
-const entry =
-  mtime("../dist/airlock.mjs") >= mtime("../dist/main.js")
-    ? "../dist/airlock.mjs"
-    : "../dist/main.js";
-const { main } = await import(entry);
+const dist = join(__dirname, "..", "dist");
+const mtime = (name) => statSync(join(dist, name), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const bundled = mtime("airlock.mjs") >= mtime("main.js");
 
 /** Exits once stdout and stderr are flushed, without waiting for a sandbox worker to wind down. */
 function exit(code) {
@@ -18,7 +19,21 @@ function exit(code) {
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 
-main(process.argv.slice(2)).then(exit, (err) => {
+function fail(err) {
   process.stderr.write(`airlock: internal error: ${err?.stack ?? err}\n`);
   exit(70);
-});
+}
+
+function full(argv) {
+  import(pathToFileURL(join(dist, bundled ? "airlock.mjs" : "main.js")).href)
+    .then(({ main }) => main(argv))
+    .then(exit, fail);
+}
+
+const argv = process.argv.slice(2);
+let fastRun;
+if (argv[0] === "run" && bundled && mtime("fast-run.cjs") >= mtime("main.js")) {
+  ({ fastRun } = require(join(dist, "fast-run.cjs")));
+}
+if (fastRun === undefined) full(argv);
+else fastRun(argv).then((code) => (code === undefined ? full(argv) : exit(code)), fail);

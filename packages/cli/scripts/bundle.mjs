@@ -48,3 +48,20 @@ await build({
   plugins: [lazyChildProcessForCommander],
   logLevel: "warning",
 });
+
+// `airlock run FILE` with a daemon up (src/fast-run.ts): one CommonJS file that bin/airlock.js
+// requires before anything else, so that path starts no ES module loader and loads nothing but
+// the daemon's client and the config defaults (bundled copies of both: it only talks to the
+// daemon and reports its own errors). ~20 ms less per run than going through the full CLI.
+await build({
+  entryPoints: [new URL("../src/fast-run.ts", import.meta.url).pathname],
+  outfile: new URL("fast-run.cjs", dist).pathname,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  // Code that finds files next to itself (`createRequire(import.meta.url)`) keeps working.
+  banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { "import.meta.url": "__importMetaUrl" },
+  logLevel: "warning",
+});

@@ -96,3 +96,13 @@ export async function configForRun(flags: RunFlags, cwd: string): Promise<Airloc
     { cwd, ...(source ? { source } : {}) },
   );
 }
+
+/** The host environment variables the config passes through (`env`), those that are set. */
+export function passedEnv(config: AirlockConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of config.env) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}

@@ -9,7 +9,7 @@ import { SERVER_NODE_FLAGS } from "@airlock/daemon/client";
 import { BIN } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "airlock-cli-daemon-"));
-const env = { ...process.env, AIRLOCK_STATE_DIR: join(root, "state") };
+const env: NodeJS.ProcessEnv = { ...process.env, AIRLOCK_STATE_DIR: join(root, "state") };
 const app = join(root, "hello.mjs");
 writeFileSync(
   app,
@@ -18,8 +18,14 @@ writeFileSync(
 const script = join(root, "job.js");
 writeFileSync(script, `console.log("job", process.argv.slice(2).join(" ")); process.exitCode = 4;`);
 
-const cli = (argv: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...argv], { env, encoding: "utf8", timeout: 60_000 });
+const cli = (argv: string[], cwd?: string) => {
+  const r = spawnSync(process.execPath, [BIN, ...argv], {
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+    maxBuffer: 32 << 20, // an output flood: up to the output limit (10 MiB by default)
+    ...(cwd ? { cwd } : {}),
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const runs = () => (JSON.parse(cli(["ps", "--json"]).stdout) as { runs: number } | null)?.runs;
@@ -76,6 +82,87 @@ describe("airlock up / ps / run / down / exit", () => {
     expect(local.stdout).toBe("job c\n");
     expect(local.code).toBe(4);
     expect(runs()).toBe(before! + 1);
+  });
+
+  it("run's fast path (straight to the daemon) and the full command agree", () => {
+    // `run FILE args` takes the fast path; a flag before the file (one that changes nothing the
+    // program sees) makes the full CLI parse the command line, and the same daemon runs it.
+    // Output, limit line and exit code match.
+    const flood = join(root, "flood.js");
+    writeFileSync(
+      flood,
+      `console.log("start", process.argv.slice(2).join(" ")); for (;;) console.log("x".repeat(1000));`,
+    );
+    for (const [file, args] of [
+      [script, ["a", "b"]],
+      [flood, ["c"]],
+    ] as const) {
+      const before = runs()!;
+      const fast = cli(["run", file, ...args]);
+      const full = cli(["run", "--allow-env", "AIRLOCK_TEST_NEVER_SET", file, ...args]);
+      expect(runs()).toBe(before + 2);
+      expect(fast).toEqual(full);
+    }
+    const limited = cli(["run", flood]);
+    expect(limited.code).toBe(125);
+    expect(limited.stderr).toMatch(/^airlock: output limit: /);
+  });
+
+  it("run's fast path takes only the plain case (in-process: taken = an exit code)", async () => {
+    const { fastRun } = await import("../src/fast-run.js");
+    const io = (cwd = root) => {
+      const out: string[] = [];
+      return {
+        out,
+        stdout: (t: string) => out.push(t),
+        stderr: () => undefined,
+        cwd,
+        isTTY: false,
+      };
+    };
+    const saved = process.env.AIRLOCK_STATE_DIR;
+    process.env.AIRLOCK_STATE_DIR = env.AIRLOCK_STATE_DIR;
+    try {
+      const plain = io();
+      expect(await fastRun(["run", script, "x"], plain)).toBe(4);
+      expect(plain.out.join("")).toBe("job x\n");
+      const cfg = mkdtempSync(join(root, "gate-"));
+      writeFileSync(join(cfg, "airlock.json"), "{}");
+      const artifact = join(root, "fake.airlock");
+      writeFileSync(artifact, "AIRLOCK\0 not really");
+      for (const [argv, cwd] of [
+        [["run", "--timeout", "1s", script], root],
+        [["run", "-", "x"], root],
+        [["run", script], cfg],
+        [["run", artifact], root],
+        [["run", join(root, "missing.js")], root],
+        [["ps"], root],
+      ] as const) {
+        expect(await fastRun(argv, io(cwd)), argv.join(" ")).toBeUndefined();
+      }
+      process.env.AIRLOCK_STATE_DIR = join(root, "no-daemon-here");
+      expect(await fastRun(["run", script], io())).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.AIRLOCK_STATE_DIR;
+      else process.env.AIRLOCK_STATE_DIR = saved;
+    }
+  });
+
+  it("run takes the full path where a config file applies, and for artifacts and missing files", () => {
+    const dir = mkdtempSync(join(root, "cfg-"));
+    writeFileSync(join(dir, "airlock.json"), JSON.stringify({ env: ["AIRLOCK_TEST_PASSED"] }));
+    const show = join(dir, "show.js");
+    writeFileSync(show, `console.log(process.env.AIRLOCK_TEST_PASSED ?? "unset")`);
+    env.AIRLOCK_TEST_PASSED = "yes";
+    try {
+      expect(cli(["run", show], dir).stdout).toBe("yes\n");
+      expect(cli(["run", show]).stdout).toBe("unset\n"); // no config file here: not passed
+    } finally {
+      delete env.AIRLOCK_TEST_PASSED;
+    }
+    const missing = cli(["run", join(dir, "nope.js")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no such file");
   });
 
   it("up --fresh-memory gives an app a new memory per request; ps says which", () => {

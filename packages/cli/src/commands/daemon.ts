@@ -6,8 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AirlockConfig } from "@airlock/config";
-import type { AppStats, RunJob } from "@airlock/daemon/client";
-import type { FrozenLink, RunResult } from "@airlock/wasm-host";
+import type { AppStats } from "@airlock/daemon/client";
 import { parseDuration } from "../duration.js";
 import { UsageError, type Io } from "../output.js";
 import { configForRun } from "../run-config.js";
@@ -164,46 +163,4 @@ export async function serveCommand(io: Io, file: string, flags: ServeFlags): Pro
   });
   await serving.close();
   return 0;
-}
-
-/**
- * `airlock run` through a running daemon: undefined when none answers (the caller runs
- * in-process, silently). Output streams to `io` unless `quiet`.
- */
-export async function runViaDaemon(
-  io: Io,
-  program: { code: string; filename: string; module: boolean; frozen?: FrozenLink },
-  run: { args: string[]; env: Record<string, string>; stdin?: Uint8Array; config: AirlockConfig },
-  quiet: boolean,
-): Promise<RunResult | undefined> {
-  const { DaemonClient, errors } = await import("@airlock/daemon/client");
-  const client = new DaemonClient();
-  const job: RunJob = {
-    code: program.code,
-    filename: program.filename,
-    module: program.module,
-    args: run.args,
-    env: run.env,
-    config: run.config,
-    ...(run.stdin ? { stdin: Buffer.from(run.stdin).toString("base64") } : {}),
-    ...(program.frozen
-      ? {
-          frozen: {
-            wasm: Buffer.from(program.frozen.wasm).toString("base64"),
-            functions: [...program.frozen.functions],
-          },
-        }
-      : {}),
-  };
-  try {
-    return await client.run(
-      job,
-      quiet ? undefined : (fd, text) => (fd === 1 ? io.stdout(text) : io.stderr(text)),
-    );
-  } catch (err) {
-    // No daemon (or not ours to use): run here instead.
-    if (err instanceof errors.DaemonNotRunningError || err instanceof errors.UnsafeStatePathError)
-      return undefined;
-    throw err;
-  }
 }

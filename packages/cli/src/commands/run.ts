@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Artifact } from "@airlock/aot-builder/read";
 import type { AirlockConfig } from "@airlock/config";
-import type { RunResult } from "@airlock/wasm-host";
 import { UsageError, type Io } from "../output.js";
-import { configForRun, type RunFlags } from "../run-config.js";
+import { limitMessage } from "../limit-message.js";
+import { configForRun, passedEnv, type RunFlags } from "../run-config.js";
 
 export interface RunCommandFlags extends RunFlags {
   json?: boolean;
@@ -75,12 +75,6 @@ async function configFor(
   }
 }
 
-/** The one-line explanation printed when a limit, not the program, ended the run. */
-function limitMessage(result: RunResult): string | undefined {
-  if (result.status === "ok" || result.status === "error") return undefined;
-  return `${result.status.replaceAll("_", " ")}: ${result.error?.message ?? "the run was stopped"}`;
-}
-
 /**
  * `airlock run <file|-> [args…]`: runs a program in a fresh sandbox. The program's stdout/stderr stream to
  * the terminal and its exit code becomes ours; when a limit ends it, one `airlock: …` line says which
@@ -112,20 +106,16 @@ export async function runCommand(
     stdin = await readAll(process.stdin);
   }
 
-  const env: Record<string, string> = {};
-  for (const name of config.env) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
+  const env = passedEnv(config);
 
   // A running daemon has warm workers: use it when there is one (silently run here when not).
   if (flags.daemon !== false) {
     const frozenLink = program.artifact
       ? (await import("@airlock/aot-builder/read")).frozenLinkOf(program.artifact)
       : undefined;
-    const remote = await (
-      await import("./daemon.js")
-    ).runViaDaemon(
+    const code = await (
+      await import("../daemon-run.js")
+    ).runOnDaemon(
       io,
       {
         code: program.code,
@@ -136,14 +126,7 @@ export async function runCommand(
       { args, env, config, ...(stdin ? { stdin } : {}) },
       flags.json === true,
     );
-    if (remote !== undefined) {
-      if (flags.json) io.stdout(JSON.stringify(remote, null, 2) + "\n");
-      else {
-        const why = limitMessage(remote);
-        if (why) io.stderr(`airlock: ${why}\n`);
-      }
-      return remote.exitCode;
-    }
+    if (code !== undefined) return code;
   }
 
   const { configureWorkerPool, createSandbox, shutdownWorkers } =
