@@ -5,10 +5,9 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROGRAMS_DIR, airlockArgv } from "./programs.mjs";
+import { PROGRAMS_DIR, RUN_FLAGS, airlockArgv } from "./programs.mjs";
 import { fmtMs, fmtRatio, median } from "./stats.mjs";
 
-const RUN_FLAGS = ["--timeout", "10m", "--memory", "1gb"];
 
 // Small functions in a hot loop: `sq` has no loop or recursion (the builder does not dispatch it);
 // `tri` loops a few times per call (dispatched, then backed off at run time: each call is too short

@@ -47,16 +47,20 @@ function timeOnce(cmd, args, env) {
   return { ms, stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status };
 }
 
+/** `airlock run` flags for the shared programs: room for the interpreted long runs. */
+export const RUN_FLAGS = ["--timeout", "10m", "--memory", "1gb"];
+
 /**
  * Runs one program `runs` times under a runtime; returns the median wall time and the checked
- * output. `env` replaces the environment (the daemon rows point airlock at a private daemon).
+ * output. `env` replaces the environment (the daemon rows point airlock at a private daemon);
+ * `runFlags` go between `run` and the file.
  */
-export function measure(runtime, program, runs, env) {
+export function measure(runtime, program, runs, env, runFlags = RUN_FLAGS) {
   const path = `${PROGRAMS_DIR}/${program.file}`;
   const argv =
     runtime === "node"
       ? [path, ...program.args]
-      : airlockArgv("run", "--timeout", "10m", "--memory", "1gb", path, ...program.args);
+      : airlockArgv("run", ...runFlags, path, ...program.args);
   const times = [];
   let last;
   for (let i = 0; i < runs; i++) {
