@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { PROGRAMS_DIR, RUN_FLAGS, airlockArgv } from "./programs.mjs";
 import { fmtMs, fmtRatio, median } from "./stats.mjs";
 
-
 // Small functions in a hot loop: `sq` has no loop or recursion (the builder does not dispatch it);
 // `tri` loops a few times per call (dispatched, then backed off at run time: each call is too short
 // to pay for the ~35 µs crossing).
