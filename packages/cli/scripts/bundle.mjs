@@ -49,10 +49,10 @@ await build({
   logLevel: "warning",
 });
 
-// `airlock run FILE` with a daemon up (src/fast-run.ts): one CommonJS file that bin/airlock.js
-// requires before anything else, so that path starts no ES module loader and loads nothing but
-// the daemon's client and the config defaults (bundled copies of both: it only talks to the
-// daemon and reports its own errors). ~20 ms less per run than going through the full CLI.
+// `airlock run FILE` (src/fast-run.ts): one CommonJS file that bin/airlock.js requires before
+// anything else, so that path loads neither the command-line parser nor the commands, and with a
+// daemon up starts no ES module loader at all. It carries its own copies of the daemon's client
+// and the config defaults (it only talks to the daemon and reports its own errors).
 await build({
   entryPoints: [new URL("../src/fast-run.ts", import.meta.url).pathname],
   outfile: new URL("fast-run.cjs", dist).pathname,
@@ -60,6 +60,9 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
+  // The engine stays in its package (its worker and .wasm files are found next to its code), an
+  // ES module loaded with `import()` when a program runs here.
+  external: ["@airlock/wasm-host"],
   // Code that finds files next to itself (`createRequire(import.meta.url)`) keeps working.
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { "import.meta.url": "__importMetaUrl" },

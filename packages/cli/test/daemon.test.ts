@@ -109,6 +109,7 @@ describe("airlock up / ps / run / down / exit", () => {
   });
 
   it("run's fast path takes only the plain case (in-process: taken = an exit code)", async () => {
+    const before = runs()!;
     const { fastRun } = await import("../src/fast-run.js");
     const io = (cwd = root) => {
       const out: string[] = [];
@@ -126,6 +127,7 @@ describe("airlock up / ps / run / down / exit", () => {
       const plain = io();
       expect(await fastRun(["run", script, "x"], plain)).toBe(4);
       expect(plain.out.join("")).toBe("job x\n");
+      expect(runs()).toBe(before + 1); // the daemon ran it
       const cfg = mkdtempSync(join(root, "gate-"));
       writeFileSync(join(cfg, "airlock.json"), "{}");
       const artifact = join(root, "fake.airlock");
@@ -140,8 +142,11 @@ describe("airlock up / ps / run / down / exit", () => {
       ] as const) {
         expect(await fastRun(argv, io(cwd)), argv.join(" ")).toBeUndefined();
       }
+      // No daemon: the plain case runs here (same output and exit code).
       process.env.AIRLOCK_STATE_DIR = join(root, "no-daemon-here");
-      expect(await fastRun(["run", script], io())).toBeUndefined();
+      const here = io();
+      expect(await fastRun(["run", script, "y"], here)).toBe(4);
+      expect(here.out.join("")).toBe("job y\n");
     } finally {
       if (saved === undefined) delete process.env.AIRLOCK_STATE_DIR;
       else process.env.AIRLOCK_STATE_DIR = saved;
@@ -192,6 +197,11 @@ describe("airlock up / ps / run / down / exit", () => {
     const r = cli(["run", script]);
     expect(r.stdout).toBe("job \n");
     expect(r.stderr).toBe("");
+    // Here too the fast path (`run FILE`) and the full command agree.
+    const flood = join(root, "flood.js");
+    for (const args of [[script, "a"], [flood]]) {
+      expect(cli(["run", ...args])).toEqual(cli(["run", "--no-daemon", ...args]));
+    }
   });
 });
 

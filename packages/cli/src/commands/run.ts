@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { Artifact } from "@airlock/aot-builder/read";
 import type { AirlockConfig } from "@airlock/config";
 import { UsageError, type Io } from "../output.js";
-import { limitMessage } from "../limit-message.js";
+import { runHere } from "../local-run.js";
 import { configForRun, passedEnv, type RunFlags } from "../run-config.js";
 
 export interface RunCommandFlags extends RunFlags {
@@ -129,35 +129,18 @@ export async function runCommand(
     if (code !== undefined) return code;
   }
 
-  const { configureWorkerPool, createSandbox, shutdownWorkers } =
-    await import("@airlock/wasm-host");
-  // One process, one program: it runs on this thread (inline), or in one worker when node was
-  // started without the stack it needs. (`main` has usually started it already: prestart.ts.)
-  configureWorkerPool({ size: 1, inline: true });
   const frozen = program.artifact
     ? (await import("@airlock/aot-builder/read")).frozenLinkOf(program.artifact)
     : undefined;
-  const sandbox = await createSandbox({ config, ...(frozen ? { frozen } : {}) });
-  try {
-    const result = await sandbox.run(program.code, {
+  return await runHere(
+    io,
+    {
+      code: program.code,
       filename: program.filename,
-      // A bundle is one ES module.
-      ...(program.artifact ? { type: "module" as const } : {}),
-      args,
-      env,
-      ...(stdin ? { stdin } : {}),
-      ...(flags.json ? {} : { onStdout: io.stdout, onStderr: io.stderr }),
-    });
-    if (flags.json) {
-      io.stdout(JSON.stringify(result, null, 2) + "\n");
-    } else {
-      const why = limitMessage(result);
-      if (why) io.stderr(`airlock: ${why}\n`);
-    }
-    return result.exitCode;
-  } finally {
-    // Not awaited: the pool is detached at once (a later run gets a new one) and its worker winds
-    // down in the background; the binary exits as soon as the output is flushed.
-    void Promise.all([sandbox.dispose(), shutdownWorkers()]).catch(() => undefined);
-  }
+      module: program.artifact !== undefined,
+      ...(frozen ? { frozen } : {}),
+    },
+    { args, env, config, ...(stdin ? { stdin } : {}) },
+    flags.json === true,
+  );
 }
