@@ -17,6 +17,8 @@
  * data), so the pool cannot tell the difference.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { startupFlag } from "./node-flags.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
@@ -53,7 +55,13 @@ export class InlineWorker implements WorkerLike {
     bundleUrl: URL,
     init: { ctrl: SharedArrayBuffer; warmPages: number; snapshotCacheDir: string | null },
   ) {
-    void (import(bundleUrl.href) as Promise<RuntimeBundle>).then(
+    // A CommonJS runtime bundle is required (no ES module loader to start), an ES module imported.
+    const load = bundleUrl.pathname.endsWith(".cjs")
+      ? new Promise<RuntimeBundle>((resolve) =>
+          resolve(createRequire(import.meta.url)(fileURLToPath(bundleUrl)) as RuntimeBundle),
+        )
+      : (import(bundleUrl.href) as Promise<RuntimeBundle>);
+    void load.then(
       (bundle) => {
         if (this.closed) return;
         this.handle = bundle.startRuntime(

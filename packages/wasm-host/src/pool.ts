@@ -71,14 +71,22 @@ interface Slot {
   alive: boolean;
 }
 
-function workerUrl(): URL {
+/** This code is the CommonJS bundle (dist/index.cjs, see scripts/bundle.mjs). */
+const COMMONJS = import.meta.url.endsWith(".cjs");
+
+/**
+ * The runtime's entry: for a worker thread, or (`inline`) for this thread — the CommonJS bundle
+ * of it when this is the CommonJS host, so an inline pool starts no ES module loader.
+ */
+function workerUrl(inline = false): URL {
   // Running from src/ (tests under vitest): use the built worker.
   const dist = existsSync(fileURLToPath(new URL("./worker/main.js", import.meta.url)))
     ? "./"
     : "../dist/";
   // `build` bundles the worker into one file (esbuild): loading ~90 modules costs a cold start
   // more than anything else. A bundle older than tsc's output (a `tsc`-only rebuild) is stale.
-  const bundle = fileURLToPath(new URL(`${dist}worker.js`, import.meta.url));
+  const name = inline && COMMONJS ? "worker.cjs" : "worker.js";
+  const bundle = fileURLToPath(new URL(`${dist}${name}`, import.meta.url));
   const modules = new URL(`${dist}worker/main.js`, import.meta.url);
   const mtime = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -1;
   return mtime(bundle) >= mtime(fileURLToPath(modules)) ? pathToFileURL(bundle) : modules;
@@ -282,7 +290,7 @@ export class WorkerPool {
       warmPages: enginePages(DEFAULT_LIMITS),
     };
     const worker: WorkerLike = inline
-      ? new InlineWorker(workerUrl(), init)
+      ? new InlineWorker(workerUrl(true), init)
       : new Worker(workerUrl(), {
           workerData: { ...init, airlockWorker: true },
           resourceLimits: {
