@@ -8,6 +8,7 @@ import type { AirlockConfig } from "@airlock/config";
 import type { FrozenLink } from "@airlock/wasm-host";
 import { limitMessage } from "./limit-message.js";
 import type { Io } from "./output.js";
+import { loadEngine } from "./engine.js";
 
 /** Runs the program here; resolves to its exit code (or the limit's), output already written. */
 export async function runHere(
@@ -16,8 +17,7 @@ export async function runHere(
   run: { args: string[]; env: Record<string, string>; stdin?: Uint8Array; config: AirlockConfig },
   json: boolean,
 ): Promise<number> {
-  const { configureWorkerPool, createSandbox, shutdownWorkers } =
-    await import("@airlock/wasm-host");
+  const { configureWorkerPool, createSandbox, shutdownWorkers } = await loadEngine();
   configureWorkerPool({ size: 1, inline: true });
   const sandbox = await createSandbox({
     config: run.config,

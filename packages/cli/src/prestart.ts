@@ -1,3 +1,5 @@
+import { loadEngine } from "./engine.js";
+
 /**
  * `airlock run` spends most of its start-up getting the engine ready (its code loaded, the wasm
  * compiled, the snapshot read from disk). Starting that before the command line is parsed lets
@@ -5,7 +7,7 @@
  * reading the program and resolving the config.
  */
 export function prestartRunWorker(): void {
-  void import("@airlock/wasm-host")
+  void loadEngine()
     .then(async ({ configureWorkerPool, createSandbox }) => {
       // One process, one program: run it on this thread (bin/airlock.js starts node with the
       // stack that needs; see configureWorkerPool), or in one worker if the stack is too small.
