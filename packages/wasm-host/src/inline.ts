@@ -17,8 +17,8 @@
  * data), so the pool cannot tell the difference.
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { requireWithCodeCache } from "./code-cache.js";
 import { startupFlag } from "./node-flags.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
@@ -58,7 +58,9 @@ export class InlineWorker implements WorkerLike {
     // A CommonJS runtime bundle is required (no ES module loader to start), an ES module imported.
     const load = bundleUrl.pathname.endsWith(".cjs")
       ? new Promise<RuntimeBundle>((resolve) =>
-          resolve(createRequire(import.meta.url)(fileURLToPath(bundleUrl)) as RuntimeBundle),
+          resolve(
+            requireWithCodeCache(fileURLToPath(bundleUrl), init.snapshotCacheDir) as RuntimeBundle,
+          ),
         )
       : (import(bundleUrl.href) as Promise<RuntimeBundle>);
     void load.then(

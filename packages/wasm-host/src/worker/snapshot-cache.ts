@@ -5,24 +5,13 @@
  * depends on (the .wasm's hash, the prelude source, the host functions' names and order, the
  * glue version and this file format), so a changed build never loads a stale image.
  *
- * The directory is created private (0700), files are written 0600 via rename, and a file is
- * only read if it is a regular file owned by this user and not writable by others, and its
- * payload matches the sha-256 in its header. Any failure just means "no cache".
+ * Files are private (see private-files.ts), and one is used only if its payload matches the
+ * sha-256 in its header. Any failure just means "no cache".
  */
-import { createHash, randomBytes } from "node:crypto";
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { readPrivateFile, writePrivateFile } from "../private-files.js";
 import { Snapshot, debug, type SnapshotData } from "./snapshot.js";
 
 const MAGIC = "airlock-snapshot/1\n";
@@ -42,50 +31,29 @@ const fileOf = (dir: string, key: string) => join(dir, `snapshot-${key}.bin`);
 
 /** The cached snapshot for `key`, or null (absent, unsafe, corrupt or from another build). */
 export function loadSnapshot(dir: string, key: string, wasmHash: string): Snapshot | null {
-  let fd: number | undefined;
+  const file = readPrivateFile(fileOf(dir, key));
+  if (!Buffer.isBuffer(file)) {
+    if (file.miss !== "absent")
+      debug("snapshot cache %s unusable: %s", fileOf(dir, key), file.miss);
+    return null;
+  }
   try {
-    fd = openSync(fileOf(dir, key), "r");
-    const st = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
-      debug("snapshot cache %s ignored: not a private regular file", fileOf(dir, key));
-      return null;
-    }
-    const buf = Buffer.allocUnsafe(st.size);
-    let read = 0;
-    while (read < st.size) {
-      const n = readSync(fd, buf, read, st.size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    const snap = decode(buf.subarray(0, read), key, wasmHash);
+    const snap = decode(file, key, wasmHash);
     debug("snapshot loaded from %s", fileOf(dir, key));
     return snap;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      debug("snapshot cache unusable: %s", (err as Error).message);
-    }
+    debug("snapshot cache unusable: %s", (err as Error).message);
     return null;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /** Writes `snap` for `key` (best effort: a failure is logged and ignored). */
 export function saveSnapshot(dir: string, key: string, snap: Snapshot): void {
-  const tmp = join(dir, `.snapshot-${key}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, encode(snap.toData(), key), { mode: 0o600, flag: "wx" });
-    renameSync(tmp, fileOf(dir, key));
+    writePrivateFile(fileOf(dir, key), encode(snap.toData(), key));
     debug("snapshot saved to %s", fileOf(dir, key));
   } catch (err) {
     debug("snapshot not saved: %s", (err as Error).message);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
     return;
   }
   try {
