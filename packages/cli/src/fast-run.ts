@@ -2,17 +2,17 @@
  * `airlock run FILE [args…]` without the rest of the CLI (the command-line parser and every
  * command cost ~15 ms of each start): handed to a running daemon when one is up, else run here.
  * Only the plain case: `run`, then the file (no flags before it; everything after it is the
- * program's), no config file here, a script rather than an artifact. Anything else returns
- * undefined and the full CLI runs the command, with the same result.
+ * program's), no config file here, a script or an artifact without an embedded config. Anything
+ * else returns undefined and the full CLI runs the command, with the same result.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { decodeArtifact, frozenLinkOf, isArtifact } from "@airlock/aot-builder/read";
 import { findConfigFile, tierConfig } from "@airlock/config/defaults";
 import { daemonSocketPresent } from "@airlock/daemon/client";
 import { runOnDaemon } from "./daemon-run.js";
 import { runHere } from "./local-run.js";
 import { processIo, reportError, type Io } from "./output.js";
-import { prestartRunWorker } from "./prestart.js";
 import { passedEnv } from "./run-config.js";
 
 export async function fastRun(
@@ -23,22 +23,30 @@ export async function fastRun(
   if (command !== "run" || file === undefined || file.startsWith("-")) return undefined;
   if (findConfigFile(io.cwd) !== undefined) return undefined;
   const daemon = daemonSocketPresent();
-  // No daemon to take it: the engine loads while the file is read (as `main` does).
-  if (!daemon) prestartRunWorker();
-  const filename = resolve(io.cwd, file);
-  let code: string;
+  let bytes: Buffer;
   try {
-    const bytes = readFileSync(filename);
-    // `AIRLOCK\0…`-shaped (byte 7 is NUL): maybe an artifact, which the full command decodes.
-    if (bytes.length >= 8 && bytes[7] === 0) return undefined;
-    code = bytes.toString("utf8");
+    bytes = readFileSync(resolve(io.cwd, file));
   } catch {
     return undefined; // the full command says what is wrong with the file
   }
   try {
+    let program: Parameters<typeof runHere>[1];
+    if (isArtifact(bytes)) {
+      const artifact = decodeArtifact(bytes, file);
+      // An embedded config is the base config: the full command applies it.
+      if (artifact.manifest.config != null) return undefined;
+      const frozen = frozenLinkOf(artifact);
+      program = {
+        code: artifact.bundle,
+        filename: artifact.manifest.entry,
+        module: true,
+        ...(frozen ? { frozen } : {}),
+      };
+    } else {
+      program = { code: bytes.toString("utf8"), filename: resolve(io.cwd, file), module: false };
+    }
     // What configForRun gives for no flags and no config file, without loading its schema path.
     const config = tierConfig(undefined, { cwd: io.cwd });
-    const program = { code, filename, module: false };
     const run = { args, env: passedEnv(config), config };
     if (daemon) {
       const exit = await runOnDaemon(io, program, run, false);

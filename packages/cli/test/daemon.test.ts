@@ -93,9 +93,17 @@ describe("airlock up / ps / run / down / exit", () => {
       flood,
       `console.log("start", process.argv.slice(2).join(" ")); for (;;) console.log("x".repeat(1000));`,
     );
+    // Artifacts too: one built here, and one whose bytes do not match its hashes.
+    const built = join(root, "job.airlock");
+    expect(cli(["build", script, "-o", built]).code).toBe(0);
+    const corrupt = join(root, "corrupt.airlock");
+    const bytes = readFileSync(built);
+    bytes[bytes.length - 2] ^= 1;
+    writeFileSync(corrupt, bytes);
     for (const [file, args] of [
       [script, ["a", "b"]],
       [flood, ["c"]],
+      [built, ["d"]],
     ] as const) {
       const before = runs()!;
       const fast = cli(["run", file, ...args]);
@@ -103,6 +111,10 @@ describe("airlock up / ps / run / down / exit", () => {
       expect(runs()).toBe(before + 2);
       expect(fast).toEqual(full);
     }
+    const bad = cli(["run", corrupt]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^airlock: /);
+    expect(bad).toEqual(cli(["run", "--allow-env", "AIRLOCK_TEST_NEVER_SET", corrupt]));
     const limited = cli(["run", flood]);
     expect(limited.code).toBe(125);
     expect(limited.stderr).toMatch(/^airlock: output limit: /);
@@ -128,10 +140,14 @@ describe("airlock up / ps / run / down / exit", () => {
       expect(await fastRun(["run", script, "x"], plain)).toBe(4);
       expect(plain.out.join("")).toBe("job x\n");
       expect(runs()).toBe(before + 1); // the daemon ran it
+      const art = io();
+      expect(await fastRun(["run", join(root, "job.airlock"), "z"], art)).toBe(4);
+      expect(art.out.join("")).toBe("job z\n");
       const cfg = mkdtempSync(join(root, "gate-"));
       writeFileSync(join(cfg, "airlock.json"), "{}");
-      const artifact = join(root, "fake.airlock");
-      writeFileSync(artifact, "AIRLOCK\0 not really");
+      // An artifact with an embedded config: the full command applies it.
+      const artifact = join(cfg, "embedded.airlock");
+      expect(cli(["build", script, "-c", join(cfg, "airlock.json"), "-o", artifact]).code).toBe(0);
       for (const [argv, cwd] of [
         [["run", "--timeout", "1s", script], root],
         [["run", "-", "x"], root],
