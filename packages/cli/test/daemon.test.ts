@@ -98,7 +98,7 @@ describe("airlock up / ps / run / down / exit", () => {
     expect(cli(["build", script, "-o", built]).code).toBe(0);
     const corrupt = join(root, "corrupt.airlock");
     const bytes = readFileSync(built);
-    bytes[bytes.length - 2] ^= 1;
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 1;
     writeFileSync(corrupt, bytes);
     for (const [file, args] of [
       [script, ["a", "b"]],
