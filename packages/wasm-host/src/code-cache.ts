@@ -4,7 +4,9 @@
  * ~0.5 MB runtime bundle and the functions a run calls afresh each time otherwise (~10 ms): with
  * the cache, V8 deserializes them. The cache is written once, when the process exits after the
  * first run that had none (so it holds the functions that run compiled); V8 itself rejects data
- * made for another source, V8 version or set of flags, and the file is then rewritten.
+ * made for another source, V8 version or set of flags, and the file is then rewritten. Compiled
+ * code is trusted input to V8, so it is only ever read from this user's private files (a file
+ * others could have written is ignored), the trust the engine snapshots already need.
  */
 import { readFileSync, readdirSync, statSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -17,11 +17,11 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
-/** Why a read gave nothing (for debug logs): absent, not private, or an I/O error. */
-export type PrivateReadMiss = "absent" | "not private" | string;
-
-/** The file's bytes, or `{ miss }` when it is absent, not private, or unreadable. */
-export function readPrivateFile(path: string): Buffer | { miss: PrivateReadMiss } {
+/**
+ * The file's bytes, or `{ miss }` saying why not (for debug logs): `"absent"`, `"not private"`,
+ * or the I/O error's message.
+ */
+export function readPrivateFile(path: string): Buffer | { miss: string } {
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");
