@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROGRAMS, PROGRAMS_DIR, airlockArgv, measure } from "./programs.mjs";
+import { PROGRAMS, PROGRAMS_DIR, airlockArgv, compareRow, measure } from "./programs.mjs";
 import { fmtMs, fmtRatio } from "./stats.mjs";
 
 const WARM_PROGRAMS = ["hello.js", "tail-call.js", "fib.js"];
@@ -27,20 +27,15 @@ export function daemonRunBench(runs) {
       // As a user types it (`airlock run FILE`: the CLI's fast path to the daemon), after one
       // unmeasured run: the daemon's workers compile and tier up on their first jobs.
       measure("airlock", program, 1, env, []);
-      const node = measure("node", program, runs);
-      const airlock = measure("airlock", program, runs, env, []);
-      const expected = program.expect ?? node.out;
-      const ok = node.out === expected && airlock.out === expected;
-      if (!ok) failures++;
-      const row = {
-        program: `${program.file} ${program.args.join(" ")}`.trim(),
-        node: node.ms,
-        airlock: airlock.ms,
-        check: ok ? "ok" : `MISMATCH: ${airlock.out || airlock.stderr.split("\n")[0]}`,
-      };
+      const row = compareRow(
+        program,
+        measure("node", program, runs),
+        measure("airlock", program, runs, env, []),
+      );
+      if (!row.ok) failures++;
       rows.push(row);
       lines.push(
-        `daemon up: ${row.program.padEnd(14)} node ${fmtMs(row.node)}  airlock run ${fmtMs(row.airlock)}  ${fmtRatio(row.airlock / row.node)}  ${row.check}`,
+        `daemon up: ${row.program.padEnd(14)} node ${fmtMs(row.node)}  airlock run ${fmtMs(row.airlock)}  ${fmtRatio(row.ratio)}  ${row.check}`,
       );
     }
     const jobs = JSON.parse(cli("ps", "--json").stdout).runs - runsBefore;
@@ -61,7 +56,7 @@ after one unmeasured run per program.
 
 | program | node | airlock run (daemon up) | airlock / node | answer |
 | --- | ---: | ---: | ---: | --- |
-${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${fmtRatio(r.airlock / r.node)} | ${r.check} |`).join("\n")}
+${rows.map((r) => `| ${r.program} | ${fmtMs(r.node)} | ${fmtMs(r.airlock)} | ${fmtRatio(r.ratio)} | ${r.check} |`).join("\n")}
 `;
   return { lines, markdown, failures };
 }

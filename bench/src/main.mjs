@@ -12,7 +12,7 @@ import {
   sandboxLatency,
   snapshotCosts,
 } from "./in-process.mjs";
-import { PROGRAMS, PROGRAMS_DIR, measure } from "./programs.mjs";
+import { PROGRAMS, PROGRAMS_DIR, compareRow, measure } from "./programs.mjs";
 import { serveBench } from "./serve.mjs";
 import { serviceBench } from "./service.mjs";
 import { vmBench } from "./vm.mjs";
@@ -35,18 +35,12 @@ console.log(`load average (1/5/15 min) at start: ${loadBefore}`);
 const rows = [];
 let failures = 0;
 for (const program of PROGRAMS.filter((p) => only.length === 0 || only.includes(p.file))) {
-  const node = measure("node", program, RUNS);
-  const airlock = measure("airlock", program, RUNS);
-  const expected = program.expect ?? node.out;
-  const ok = node.out === expected && airlock.out === expected;
-  if (!ok) failures++;
-  const row = {
-    program: `${program.file} ${program.args.join(" ")}`.trim(),
-    node: node.ms,
-    airlock: airlock.ms,
-    ratio: airlock.ms / node.ms,
-    check: ok ? "ok" : `MISMATCH: ${airlock.out || airlock.stderr.split("\n")[0]}`,
-  };
+  const row = compareRow(
+    program,
+    measure("node", program, RUNS),
+    measure("airlock", program, RUNS),
+  );
+  if (!row.ok) failures++;
   rows.push(row);
   console.log(
     `${row.program.padEnd(18)} node ${fmtMs(row.node).padStart(10)}  airlock ${fmtMs(row.airlock).padStart(10)}  ${fmtRatio(row.ratio).padStart(7)}  ${row.check}`,

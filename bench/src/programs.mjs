@@ -76,3 +76,20 @@ export function measure(runtime, program, runs, env, runFlags = program.runFlags
     stderr: last.stderr.trim(),
   };
 }
+
+/**
+ * One row of a whole-process comparison: the two medians, their ratio, and whether both printed
+ * the program's expected line (`expect`, else node's).
+ */
+export function compareRow(program, node, airlock) {
+  const expected = program.expect ?? node.out;
+  const ok = node.out === expected && airlock.out === expected;
+  return {
+    program: `${program.file} ${program.args.join(" ")}`.trim(),
+    node: node.ms,
+    airlock: airlock.ms,
+    ratio: airlock.ms / node.ms,
+    ok,
+    check: ok ? "ok" : `MISMATCH: ${airlock.out || airlock.stderr.split("\n")[0]}`,
+  };
+}
