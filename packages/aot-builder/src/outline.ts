@@ -25,6 +25,7 @@
  */
 import { parse } from "acorn";
 import type * as A from "acorn";
+import { numericLiteral } from "@airlock/freeze";
 import { topLevelStatements } from "./top-level.js";
 
 export const LOOP_PREFIX = "__airlock_loop";
@@ -269,7 +270,7 @@ export function outlineLoops(bundle: string): LoopOutline {
       if (u.array) {
         const plain = !u.written && isArrayLiteral(decl.init) && !assigned.has(n);
         params.push({ name: n, kind: "array", written: u.written, plain });
-      } else if (decl.kind === "const" && typeof numericInit(decl.init) === "number") {
+      } else if (decl.kind === "const" && typeof numericLiteral(decl.init) === "number") {
         // freeze inlines top-level numeric constants itself
       } else {
         params.push({ name: n, kind: "number", written: u.written });
@@ -304,19 +305,4 @@ export function outlineLoops(bundle: string): LoopOutline {
   const freezeSource =
     candidates.length === 0 ? bundle : `${bundle}\n${candidates.map((c) => c.source).join("\n")}\n`;
   return { candidates, rejected, freezeSource };
-}
-
-function numericInit(init: A.Node | null | undefined): number | undefined {
-  if (!init) return undefined;
-  if (init.type === "Literal" && typeof (init as A.Literal).value === "number") {
-    return (init as A.Literal).value as number;
-  }
-  if (init.type === "UnaryExpression") {
-    const u = init as A.UnaryExpression;
-    const inner = numericInit(u.argument);
-    if (inner !== undefined && (u.operator === "-" || u.operator === "+")) {
-      return u.operator === "-" ? -inner : inner;
-    }
-  }
-  return undefined;
 }

@@ -123,8 +123,14 @@ function walk(node: A.Node, visit: (n: A.Node) => void): void {
   forEachChild(node, (child) => walk(child, visit));
 }
 
-/** The numeric value of `5`, `-5`, `+5`, `1e3` (a top-level const we can inline), else undefined. */
-function numericLiteral(node: A.Node | null | undefined): number | undefined {
+/**
+ * The numeric value of `5`, `-5`, `+5`, `1e3` — what a top-level `const` must be initialised
+ * with for frozen code to inline it — else undefined.
+ *
+ * @example
+ * numericLiteral(acorn.parseExpressionAt("-5", 0, { ecmaVersion: "latest" })); // -5
+ */
+export function numericLiteral(node: A.Node | null | undefined): number | undefined {
   if (!node) return undefined;
   if (node.type === "Literal" && typeof (node as A.Literal).value === "number") {
     return (node as A.Literal).value as number;

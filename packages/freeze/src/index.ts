@@ -1,4 +1,4 @@
-export { analyze } from "./analyze.js";
+export { analyze, numericLiteral } from "./analyze.js";
 export { compile } from "./compile.js";
 export { explain } from "./explain.js";
 export { frozenImports, instantiateFrozen } from "./wrap.js";

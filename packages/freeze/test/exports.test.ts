@@ -13,5 +13,6 @@ it("pins the public export list", async () => {
     "explain",
     "frozenImports",
     "instantiateFrozen",
+    "numericLiteral",
   ]);
 });
