@@ -11,7 +11,8 @@ const { pathToFileURL } = require("node:url");
 
 const dist = join(__dirname, "..", "dist");
 const mtime = (name) => statSync(join(dist, name), { throwIfNoEntry: false })?.mtimeMs ?? -1;
-const bundled = mtime("airlock.mjs") >= mtime("main.js");
+const tscOutput = mtime("main.js");
+const bundled = mtime("airlock.mjs") >= tscOutput;
 
 /** Exits once stdout and stderr are flushed, without waiting for a sandbox worker to wind down. */
 function exit(code) {
@@ -32,7 +33,7 @@ function full(argv) {
 
 const argv = process.argv.slice(2);
 let fastRun;
-if (argv[0] === "run" && bundled && mtime("fast-run.cjs") >= mtime("main.js")) {
+if (argv[0] === "run" && bundled && mtime("fast-run.cjs") >= tscOutput) {
   ({ fastRun } = require(join(dist, "fast-run.cjs")));
 }
 if (fastRun === undefined) full(argv);

@@ -3,11 +3,11 @@
  * streamed back, the limit line printed. Light on purpose (the daemon's client only): the fast
  * path of `airlock run` (fast-run.ts) loads nothing else.
  */
-import type { AirlockConfig } from "@airlock/config";
 import { DaemonClient, errors, type RunJob } from "@airlock/daemon/client";
-import type { FrozenLink, RunResult } from "@airlock/wasm-host";
+import type { RunResult } from "@airlock/wasm-host";
 import { limitMessage } from "./limit-message.js";
 import type { Io } from "./output.js";
+import type { ProgramToRun, RunSettings } from "./run-input.js";
 
 /**
  * `airlock run` on a running daemon, output and the limit line included: the exit code, or
@@ -16,8 +16,8 @@ import type { Io } from "./output.js";
  */
 export async function runOnDaemon(
   io: Io,
-  program: { code: string; filename: string; module: boolean; frozen?: FrozenLink },
-  run: { args: string[]; env: Record<string, string>; stdin?: Uint8Array; config: AirlockConfig },
+  program: ProgramToRun,
+  run: RunSettings,
   json: boolean,
 ): Promise<number | undefined> {
   const remote = await runViaDaemon(io, program, run, json);
@@ -34,10 +34,10 @@ export async function runOnDaemon(
  * `airlock run` through a running daemon: undefined when none answers (the caller runs
  * in-process, silently). Output streams to `io` unless `quiet`.
  */
-export async function runViaDaemon(
+async function runViaDaemon(
   io: Io,
-  program: { code: string; filename: string; module: boolean; frozen?: FrozenLink },
-  run: { args: string[]; env: Record<string, string>; stdin?: Uint8Array; config: AirlockConfig },
+  program: ProgramToRun,
+  run: RunSettings,
   quiet: boolean,
 ): Promise<RunResult | undefined> {
   const client = new DaemonClient();

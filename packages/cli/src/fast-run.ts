@@ -14,6 +14,7 @@ import { runOnDaemon } from "./daemon-run.js";
 import { runHere } from "./local-run.js";
 import { processIo, reportError, type Io } from "./output.js";
 import { passedEnv } from "./run-config.js";
+import type { ProgramToRun } from "./run-input.js";
 
 export async function fastRun(
   argv: readonly string[],
@@ -30,7 +31,7 @@ export async function fastRun(
     return undefined; // the full command says what is wrong with the file
   }
   try {
-    let program: Parameters<typeof runHere>[1];
+    let program: ProgramToRun;
     if (isArtifact(bytes)) {
       const artifact = decodeArtifact(bytes, file);
       // An embedded config is the base config: the full command applies it.

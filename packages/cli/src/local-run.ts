@@ -1,20 +1,18 @@
 /**
  * `airlock run` in this process: one program, one sandbox, on this thread (an inline pool) or in
- * one worker when node was started without the stack it needs. Shared by the full command and
- * its fast path (fast-run.ts); `main` or the fast path has usually started the engine already
- * (prestart.ts).
+ * one worker when node was started without the stack it needs. Shared by the full command
+ * (whose `main` has usually started the engine already, prestart.ts) and its fast path.
  */
-import type { AirlockConfig } from "@airlock/config";
-import type { FrozenLink } from "@airlock/wasm-host";
 import { limitMessage } from "./limit-message.js";
 import type { Io } from "./output.js";
+import type { ProgramToRun, RunSettings } from "./run-input.js";
 import { loadEngine } from "./engine.js";
 
 /** Runs the program here; resolves to its exit code (or the limit's), output already written. */
 export async function runHere(
   io: Io,
-  program: { code: string; filename: string; module: boolean; frozen?: FrozenLink },
-  run: { args: string[]; env: Record<string, string>; stdin?: Uint8Array; config: AirlockConfig },
+  program: ProgramToRun,
+  run: RunSettings,
   json: boolean,
 ): Promise<number> {
   const { configureWorkerPool, createSandbox, shutdownWorkers } = await loadEngine();
