@@ -99,16 +99,10 @@ export function tierConfigWithLimits(
   const issues: { field: string; message: string }[] = [];
   const runtime = resolveRuntime(limits, TIERS[policy], issues);
   if (issues.length > 0) throw new ConfigValidationError(issues);
+  // The tier's lists are frozen already: the new config shares them.
   return deepFreeze({
     ...base,
     runtime,
-    dirs: base.dirs.map((d) => ({ ...d })),
-    env: [...base.env],
-    allowCommands: [...base.allowCommands],
-    denyCommands: [...base.denyCommands],
-    commands: {},
-    allowedUrls: [...base.allowedUrls],
-    blockedUrls: [],
     daemon: { ...base.daemon, exec_timeout_ms: runtime.timeout_ms },
   });
 }
