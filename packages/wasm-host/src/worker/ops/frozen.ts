@@ -73,14 +73,19 @@ type ArrayCaller = (args: readonly (number | HostArray)[]) => FrozenCallResult;
 type AnyView = Float64Array | Int32Array;
 interface ArrayKind {
   kind: number;
+  /** Bytes per element. */
+  size: number;
   make(n: number): AnyView;
   view(buffer: ArrayBufferLike, byteOffset: number, n: number): AnyView;
 }
 const kindOf = (
   kind: number,
-  Ctor: new (...args: [number] | [ArrayBufferLike, number, number]) => unknown,
+  Ctor: (new (...args: [number] | [ArrayBufferLike, number, number]) => unknown) & {
+    BYTES_PER_ELEMENT: number;
+  },
 ): ArrayKind => ({
   kind,
+  size: Ctor.BYTES_PER_ELEMENT,
   make: (n) => new Ctor(n) as AnyView,
   view: (buffer, byteOffset, n) => new Ctor(buffer, byteOffset, n) as AnyView,
 });
@@ -489,8 +494,7 @@ function directArray(
     if (obj + LAYOUT.countOffset + 4 > mem.byteLength) return undefined;
     const ptr = mem.getUint32(obj + LAYOUT.dataOffset, true);
     if (mem.getUint32(obj + LAYOUT.countOffset, true) !== n) return undefined;
-    const size = spec.make(0).BYTES_PER_ELEMENT;
-    if (ptr % size !== 0 || ptr + n * size > mem.byteLength) return undefined;
+    if (ptr % spec.size !== 0 || ptr + n * spec.size > mem.byteLength) return undefined;
     const view = spec.view(heap(), ptr, n);
     if (!Object.is(view[0], first) || !Object.is(view[n - 1], last)) return undefined;
     return {
