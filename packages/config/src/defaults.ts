@@ -11,6 +11,7 @@ import { ConfigValidationError } from "./errors.js";
 import { resolveRuntime, type RuntimeInput } from "./runtime.js";
 import { DEFAULT_TIER, TIERS } from "./tiers.js";
 import type { AirlockConfig, DirGrant, PolicyTier } from "./types.js";
+import { deepFreeze } from "./deep-freeze.js";
 
 export { CONFIG_FILE_NAMES, findConfigFile } from "./find.js";
 export { parseSize } from "./size.js";
@@ -22,14 +23,6 @@ export type { AirlockConfig, PolicyTier } from "./types.js";
 export interface TierConfigOptions {
   cwd?: string;
   home?: string;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Tiers whose dirs do not depend on the cwd/home are built once per process. */

@@ -8,6 +8,7 @@ import { parseSize } from "./size.js";
 import { resolveRuntime } from "./runtime.js";
 import { DEFAULT_TIER, TIERS } from "./tiers.js";
 import type { AirlockConfig, DirGrant, PolicyTier, RuntimeLimits } from "./types.js";
+import { deepFreeze } from "./deep-freeze.js";
 
 /** Options for resolving a config: where `$HOME`/`$PWD` point and which file it came from. */
 export interface ResolveOptions {
@@ -17,14 +18,6 @@ export interface ResolveOptions {
   home?: string;
   /** Absolute path of the source file, recorded in `source` and used in error messages. */
   source?: string;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function resolveDirs(
