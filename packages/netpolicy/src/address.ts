@@ -1,4 +1,5 @@
-import { BlockList, isIP } from "node:net";
+import type { BlockList } from "node:net";
+import { nodeNet } from "./node-net.js";
 
 /**
  * Address ranges that are never "the public internet": reaching them from a sandbox means
@@ -74,14 +75,15 @@ function compile(
 ): readonly CompiledRange[] {
   return rows
     .map(([category, network, prefix]) => {
-      const list = new BlockList();
+      const list = new (nodeNet().BlockList)();
       list.addSubnet(network, prefix, family === 4 ? "ipv4" : "ipv6");
       return { category, network, prefix, family, cidr: `${network}/${prefix}`, list };
     })
     .sort((a, b) => b.prefix - a.prefix); // narrowest first, so the first hit is the narrowest
 }
 
-const RANGES = { 4: compile(V4, 4), 6: compile(V6, 6) } as const;
+/** Compiled on first use (it needs node:net's BlockList; see node-net.ts). */
+let ranges: { 4: readonly CompiledRange[]; 6: readonly CompiledRange[] } | undefined;
 
 /**
  * The narrowest special range holding `ip`, or undefined for a public address. `ip` must satisfy
@@ -89,16 +91,18 @@ const RANGES = { 4: compile(V4, 4), 6: compile(V6, 6) } as const;
  * treats IPv4-mapped IPv6 as the IPv4 address, and here "::ffff:…" is a category of its own.
  */
 export function classifyAddress(ip: string): SpecialRange | undefined {
-  const family = isIP(ip);
+  const family = nodeNet().isIP(ip);
   if (family !== 4 && family !== 6) return undefined;
   const type = family === 4 ? "ipv4" : "ipv6";
-  return RANGES[family].find((range) => range.list.check(ip, type));
+  return (ranges ??= { 4: compile(V4, 4), 6: compile(V6, 6) })[family].find((range) =>
+    range.list.check(ip, type),
+  );
 }
 
 /** Whether `ip` (of `family`) lies inside `range`. */
 export function rangeContains(range: SpecialRange, ip: string, family: 4 | 6): boolean {
   if (range.family !== family) return false;
-  const list = new BlockList();
+  const list = new (nodeNet().BlockList)();
   list.addSubnet(range.network, range.prefix, family === 4 ? "ipv4" : "ipv6");
   return list.check(ip, family === 4 ? "ipv4" : "ipv6");
 }
@@ -124,7 +128,7 @@ function expandIpv6(ip: string): number[] | undefined {
   let text = ip;
   const lastColon = text.lastIndexOf(":");
   const tail = text.slice(lastColon + 1);
-  if (isIP(tail) === 4) {
+  if (nodeNet().isIP(tail) === 4) {
     const [a = 0, b = 0, c = 0, d = 0] = tail.split(".").map(Number);
     text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }

@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { nodeNet } from "./node-net.js";
 
 /**
  * One URL in the canonical form rules are matched against. WHATWG `URL` does the heavy lifting
@@ -48,7 +48,7 @@ export function parseTarget(input: string): ParsedTarget {
   if (host.startsWith("[")) {
     ip = host.slice(1, -1);
     family = 6;
-  } else if (isIP(host) === 4) {
+  } else if (nodeNet().isIP(host) === 4) {
     ip = host;
     family = 4;
   }

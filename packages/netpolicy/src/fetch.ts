@@ -3,7 +3,7 @@ import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import type * as Https from "node:https";
 import { createRequire } from "node:module";
 import type { LookupFunction as NetLookupFunction } from "node:net";
-import { isIP } from "node:net";
+import { nodeNet } from "./node-net.js";
 import {
   EgressDeniedError,
   FetchFailedError,
@@ -227,7 +227,7 @@ function send(
     agent: false, // one connection per hop: no pooled socket outlives its policy check
     ...(secure
       ? {
-          servername: isIP(pinned.hostname) === 0 ? pinned.hostname : undefined,
+          servername: nodeNet().isIP(pinned.hostname) === 0 ? pinned.hostname : undefined,
           rejectUnauthorized: true,
           ...(limits.ca !== undefined ? { ca: limits.ca as string | string[] } : {}),
         }

@@ -1,6 +1,6 @@
 import type * as Dns from "node:dns";
 import { createRequire } from "node:module";
-import { isIP } from "node:net";
+import { nodeNet } from "./node-net.js";
 import type { AddressCategory, SpecialRange } from "./address.js";
 import { classifyAddress, classifyName, describeAddress } from "./address.js";
 import type { UrlTarget } from "./canonical.js";
@@ -165,7 +165,7 @@ export function createNetPolicy(options: NetPolicyOptions): NetPolicy {
       // address in among public ones, whichever the connection would have picked.
       for (const entry of addresses) {
         const address = typeof entry?.address === "string" ? entry.address : "";
-        const family = isIP(address);
+        const family = nodeNet().isIP(address);
         if (family === 0 || address.includes("%")) {
           return deny(
             "invalid-address",
@@ -184,7 +184,7 @@ export function createNetPolicy(options: NetPolicyOptions): NetPolicy {
         }
       }
       const first = addresses[0] as LookupAddress;
-      return pinned(first.address, isIP(first.address) === 6 ? 6 : 4);
+      return pinned(first.address, nodeNet().isIP(first.address) === 6 ? 6 : 4);
     },
     checkTcp: (ip, port, hostnameHint) => checkTcp(tcpRules, allowPrivate, ip, port, hostnameHint),
     acquire: (acquireOptions) => limiter.acquire(acquireOptions),
@@ -293,7 +293,7 @@ function checkTcp(
   port: number,
   hostnameHint: string | undefined,
 ): Decision {
-  const family = typeof ip === "string" && !ip.includes("%") ? isIP(ip) : 0;
+  const family = typeof ip === "string" && !ip.includes("%") ? nodeNet().isIP(ip) : 0;
   if (family !== 4 && family !== 6) {
     return deny(
       "invalid-address",

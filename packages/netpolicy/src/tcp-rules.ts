@@ -1,4 +1,5 @@
-import { BlockList, isIP } from "node:net";
+import type { BlockList } from "node:net";
+import { nodeNet } from "./node-net.js";
 import type { SpecialRange } from "./address.js";
 import { rangeContains } from "./address.js";
 import { NetPolicyRuleError } from "./errors.js";
@@ -159,7 +160,7 @@ function compileCidr(
     return fail('cidr must be a string such as "10.0.0.0/8", "2001:db8::/32" or "203.0.113.7"');
   }
   const [network = "", prefixText, extra] = value.split("/");
-  const family = isIP(network);
+  const family = nodeNet().isIP(network);
   if ((family !== 4 && family !== 6) || extra !== undefined || network.includes("%")) {
     return fail(
       `cidr ${JSON.stringify(value)} is not an IP address or IP/prefix; write it like "10.0.0.0/8"`,
@@ -173,7 +174,7 @@ function compileCidr(
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) {
     return fail(`cidr ${JSON.stringify(value)} has prefix length ${prefix}; use 0–${max}`);
   }
-  const list = new BlockList();
+  const list = new (nodeNet().BlockList)();
   list.addSubnet(network, prefix, family === 4 ? "ipv4" : "ipv6");
   return { list, network, prefix, family };
 }
