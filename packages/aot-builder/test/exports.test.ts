@@ -52,5 +52,5 @@ it("the read entry has what running an artifact needs, and no build tier", async
     }
   };
   walk(new URL("../dist/read.js", import.meta.url));
-  expect([...bare].sort()).toEqual(["@airlock/config/errors", "node:crypto", "node:fs"]);
+  expect([...bare].sort()).toEqual(["@airlock/config/errors", "node:fs", "node:module"]);
 });
