@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runBin } from "./helpers.js";
+import { BIN, runBin } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "airlock-run-"));
 function program(name: string, code: string): string {
@@ -105,5 +106,47 @@ describe("airlock run", () => {
     expect(r.stdout).not.toContain("PATH");
     const granted = runBin(["run", "--allow-env", "HOME", p]);
     expect(JSON.parse(granted.stdout).HOME).toBe(process.env.HOME);
+  });
+
+  it("a plain run loads none of the node builtins it does not use", () => {
+    // Under the #! line's V8 flags node compiles every builtin it loads from source: node:crypto,
+    // node:net, node:worker_threads, node:v8 and node:zlib each cost a cold start milliseconds,
+    // and `airlock run hello.js` (no daemon, no artifact, no fetch) needs none of them.
+    const work = mkdtempSync(join(tmpdir(), "airlock-builtins-"));
+    const loaded = join(work, "loaded.txt");
+    const hook = join(work, "hook.cjs");
+    writeFileSync(
+      hook,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(loaded)}, process.moduleLoadList.join("\\n")));`,
+    );
+    const flags = readFileSync(BIN, "utf8")
+      .split("\n")[0]!
+      .split(" ")
+      .filter((a) => a.startsWith("--"));
+    // Output to files: node writes to a pipe through node:net.
+    const out = join(work, "out.txt");
+    const fd = openSync(out, "w");
+    const err = join(work, "err.txt");
+    const errFd = openSync(err, "w");
+    const r = spawnSync(
+      process.execPath,
+      [...flags, "-r", hook, BIN, "run", program("hi.js", 'console.log("hi")')],
+      {
+        cwd: work,
+        stdio: ["ignore", fd, errFd],
+        // No daemon to hand the run to: it runs here.
+        env: { ...process.env, AIRLOCK_STATE_DIR: join(work, "state") },
+      },
+    );
+    closeSync(fd);
+    closeSync(errFd);
+    expect(readFileSync(err, "utf8")).toBe("");
+    expect(readFileSync(out, "utf8")).toBe("hi\n");
+    expect(r.status).toBe(0);
+    const modules = readFileSync(loaded, "utf8").split("\n");
+    expect(modules).toContain("NativeModule fs"); // the hook worked
+    for (const name of ["crypto", "net", "worker_threads", "v8", "zlib", "child_process"]) {
+      expect(modules, name).not.toContain(`NativeModule ${name}`);
+    }
   });
 });

@@ -6,8 +6,10 @@
 // - dist/index.cjs and dist/worker.cjs: the same for CommonJS hosts (`require`), such as the
 //   CLI's fast path, which then starts no ES module loader (~7 ms of a cold `airlock run`).
 //   `import.meta.url` is this file's URL there, so files next to the code are still found.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { build } from "esbuild";
+import { buildPrelude } from "../dist/guest/prelude.js";
 
 const src = (path) => new URL(`../src/${path}`, import.meta.url).pathname;
 const out = (path) => new URL(`../dist/${path}`, import.meta.url).pathname;
@@ -43,7 +45,17 @@ const glueRequiresNodeModule = {
     );
   },
 };
-const runtime = { ...common, entryPoints: [src("worker/main.ts")], mainFields: ["module", "main"] };
+/**
+ * The default prelude's digest, part of the snapshot cache key: computed here (from tsc's output
+ * of the same sources) so the runtime builds the prelude only when it has no snapshot.
+ */
+const preludeSha256 = createHash("sha256").update(buildPrelude()).digest("hex");
+const runtime = {
+  ...common,
+  entryPoints: [src("worker/main.ts")],
+  mainFields: ["module", "main"],
+  define: { __AIRLOCK_PRELUDE_SHA256__: JSON.stringify(preludeSha256) },
+};
 const host = {
   ...common,
   entryPoints: [src("index.ts")],
@@ -56,6 +68,7 @@ await Promise.all([
   build({
     ...runtime,
     ...cjs,
+    define: { ...runtime.define, ...cjs.define },
     banner: { js: `${cjs.banner.js} const __airlockNodeModule = require("node:module");` },
     plugins: [glueRequiresNodeModule],
     outfile: out("worker.cjs"),

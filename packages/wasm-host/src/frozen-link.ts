@@ -2,7 +2,7 @@
  * Validation of `SandboxOptions.frozen` on the main thread: a bad module is an
  * `InvalidOptionError` at `createSandbox`, never a failure inside a worker mid-run.
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "./builtins.js";
 import { InvalidOptionError } from "./errors.js";
 import type { FrozenRequest } from "./protocol.js";
 import type { FrozenFunctionSpec, FrozenLink } from "./types.js";
@@ -129,6 +129,6 @@ export function frozenRequest(frozen: FrozenLink | undefined): FrozenRequest | u
       },
     };
   });
-  const hash = createHash("sha256").update(wasm).digest("hex");
+  const hash = nodeCrypto().createHash("sha256").update(wasm).digest("hex");
   return { hash, wasm, functions };
 }

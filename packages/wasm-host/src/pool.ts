@@ -4,14 +4,12 @@
  * run at a time. A main-thread timer backs up the worker's own deadline: a worker stuck in one
  * long builtin (which the interrupt handler cannot stop) is terminated and replaced.
  */
-import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import v8 from "node:v8";
-import { Worker } from "node:worker_threads";
+import { nodeV8, workerThreads } from "./builtins.js";
 import { InvalidOptionError, WorkerPoolClosedError } from "./errors.js";
 import { InlineWorker, inlineStackCapacity, type WorkerLike } from "./inline.js";
 import { DEFAULT_LIMITS, MAX_STACK_BYTES, enginePages } from "./limits.js";
@@ -20,6 +18,7 @@ import { syntheticOutcome } from "./outcome.js";
 import {
   AppCodeCache,
   CTRL_ABORT,
+  WORKER_ARGV,
   CTRL_SLOTS,
   type AppPoolStats,
   type FromWorker,
@@ -92,10 +91,14 @@ function workerUrl(inline = false): URL {
   return mtime(bundle) >= mtime(fileURLToPath(modules)) ? pathToFileURL(bundle) : modules;
 }
 
-/** The engine compiled once per process, and the sha-256 of its .wasm (snapshots check it). */
+/**
+ * The engine compiled once per process, and what identifies its build for snapshots: the .wasm's
+ * path (the package's version is in it), size and modification time. Hashing its ~1 MB instead
+ * cost every start a few milliseconds plus loading node:crypto.
+ */
 interface CompiledEngine {
   module: WebAssembly.Module;
-  hash: string;
+  id: string;
 }
 
 /**
@@ -119,15 +122,15 @@ function compileWithTieringBudget(bytes: Uint8Array): Promise<WebAssembly.Module
   if (engineTiering === "throughput") {
     // Long-lived servers want TurboFan code soon. The process-wide value is reset too: it is
     // what V8 re-arms each tier-up check from, and bin/airlock.js starts node with the high one.
-    v8.setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`);
+    nodeV8().setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`);
     return WebAssembly.compile(bytes);
   }
   // A budget the process was started with is the user's choice: leave it alone.
   if (startupFlag("wasm-tiering-budget") !== undefined) return WebAssembly.compile(bytes);
-  v8.setFlagsFromString(`--wasm-tiering-budget=${ENGINE_TIERING_BUDGET}`);
+  nodeV8().setFlagsFromString(`--wasm-tiering-budget=${ENGINE_TIERING_BUDGET}`);
   // Until the compile settles: V8 may create the module on a background task.
   return WebAssembly.compile(bytes).finally(() =>
-    v8.setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`),
+    nodeV8().setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`),
   );
 }
 
@@ -137,17 +140,16 @@ function compileEngine(): Promise<CompiledEngine> {
   // Read synchronously (~0.5 MB, under a millisecond) so that V8's background compilation
   // starts now and overlaps whatever this thread does next (loading the worker runtime).
   let bytes: Buffer;
+  let id: string;
   try {
     const require = createRequire(import.meta.url);
-    bytes = readFileSync(require.resolve("@jitl/quickjs-ng-wasmfile-release-sync/wasm"));
+    const path = require.resolve("@jitl/quickjs-ng-wasmfile-release-sync/wasm");
+    bytes = readFileSync(path);
+    id = `${path}:${bytes.length}:${statSync(path).mtimeMs}`;
   } catch (err) {
     return (compiled = Promise.reject(err as Error));
   }
-  const module = compileWithTieringBudget(bytes);
-  compiled = module.then((m) => ({
-    module: m,
-    hash: createHash("sha256").update(bytes).digest("hex"),
-  }));
+  compiled = compileWithTieringBudget(bytes).then((module) => ({ module, id }));
   return compiled;
 }
 
@@ -291,8 +293,9 @@ export class WorkerPool {
     };
     const worker: WorkerLike = inline
       ? new InlineWorker(workerUrl(true), init)
-      : new Worker(workerUrl(), {
+      : new (workerThreads().Worker)(workerUrl(), {
           workerData: { ...init, airlockWorker: true },
+          argv: [WORKER_ARGV],
           resourceLimits: {
             stackSizeMb: WORKER_STACK_MB,
             maxOldGenerationSizeMb: WORKER_HEAP_MB,
@@ -302,12 +305,12 @@ export class WorkerPool {
           stderr: false,
         });
     void this.engine.then(
-      ({ module, hash }) => {
+      ({ module, id }) => {
         if (slot.alive) {
           worker.postMessage({
             type: "engine",
             wasmModule: module,
-            wasmHash: hash,
+            engineId: id,
           } satisfies ToWorker);
         }
       },

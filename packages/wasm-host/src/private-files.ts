@@ -4,7 +4,7 @@
  * rename (a reader never sees half a file), and a file is read only if it is a regular file
  * owned by this user and not writable by others. Anything else reads as "no file".
  */
-import { randomBytes } from "node:crypto";
+import { nodeCrypto } from "./builtins.js";
 import {
   closeSync,
   fstatSync,
@@ -49,7 +49,10 @@ export function readPrivateFile(path: string): Buffer | { miss: string } {
 /** Writes `data` to `path` (its directory created private): throws on failure. */
 export function writePrivateFile(path: string, data: Uint8Array): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(
+    dir,
+    `.${basename(path)}.${process.pid}.${nodeCrypto().randomBytes(4).toString("hex")}.tmp`,
+  );
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
     writeFileSync(tmp, data, { mode: 0o600, flag: "wx" });

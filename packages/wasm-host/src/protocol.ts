@@ -110,6 +110,9 @@ export interface AppPoolStats {
   instanceBytes: number;
 }
 
+/** In a sandbox worker's `process.argv` (pool.ts sets it; worker/main.ts looks for it). */
+export const WORKER_ARGV = "--airlock-sandbox-worker";
+
 /** A validated frozen module; the worker instantiates it once per `hash` (sha256 of `wasm`). */
 export interface FrozenRequest {
   hash: string;
@@ -122,7 +125,7 @@ export interface EngineMessage {
   type: "engine";
   wasmModule: WebAssembly.Module;
   /** sha-256 of the engine's .wasm: a snapshot is only restored into the build it came from. */
-  wasmHash: string;
+  engineId: string;
 }
 
 export type ToWorker =

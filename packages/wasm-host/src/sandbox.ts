@@ -1,5 +1,5 @@
 /** `createSandbox` and the {@link Sandbox} it returns: validation, queuing, output assembly. */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "./builtins.js";
 import { capabilitiesFromConfig, type CapabilityConfig } from "./capabilities.js";
 import { InvalidOptionError, SandboxDisposedError } from "./errors.js";
 import { frozenRequest } from "./frozen-link.js";
@@ -37,7 +37,7 @@ function appKey(code: string, filename: string): string {
   }
   let key = byName.get(filename);
   if (key === undefined) {
-    key = createHash("sha256").update(`${filename}\0${code}`).digest("hex");
+    key = nodeCrypto().createHash("sha256").update(`${filename}\0${code}`).digest("hex");
     byName.set(filename, key);
   }
   return key;

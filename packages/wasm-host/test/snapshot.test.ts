@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Instance, InstanceFactory } from "../dist/worker/instance.js";
 import { Run, executeRun } from "../dist/worker/run.js";
 import { Engine, Snapshot } from "../dist/worker/snapshot.js";
+import { checksum } from "../dist/worker/snapshot-cache.js";
 import type { WireChunk } from "../dist/protocol.js";
 import { run } from "./helpers.js";
 
@@ -207,6 +208,23 @@ describe("on-disk snapshot cache", () => {
     const left = readdirSync(dir).filter((f) => f.endsWith(".bin"));
     expect(left).toHaveLength(4);
     expect((await factoryFromCache(dir)).loaded).toBe(true); // ours is among them
+  });
+
+  it("checksums catch every single-bit flip, at any alignment", () => {
+    const data = new Uint8Array(1027).map((_, i) => (i * 7919) & 255);
+    const sum = checksum(data);
+    // Misaligned input (a subarray of a file buffer) gives the same sum.
+    const shifted = new Uint8Array(data.length + 1);
+    shifted.set(data, 1);
+    expect(checksum(shifted.subarray(1))).toBe(sum);
+    for (let i = 0; i < data.length; i += 13) {
+      for (const bit of [0, 5, 7]) {
+        const flipped = data.slice();
+        flipped[i]! ^= 1 << bit;
+        expect(checksum(flipped), `byte ${i} bit ${bit}`).not.toBe(sum);
+      }
+    }
+    expect(checksum(data.subarray(0, 1026))).not.toBe(sum); // a lost tail byte
   });
 
   it("ignores a tampered, truncated or group-writable file (deny) and falls back", async () => {

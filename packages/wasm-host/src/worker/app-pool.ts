@@ -52,7 +52,7 @@ export class AppPools {
 
   constructor(
     private readonly wasmModule: WebAssembly.Module,
-    private readonly wasmHash: string,
+    private readonly engineId: string,
     private readonly factory: InstanceFactory,
     private readonly ctrl: Int32Array,
     private readonly isBusy: () => boolean,
@@ -246,7 +246,7 @@ export class AppPools {
     // A new engine (used ones come back through `used`, reset, when the app recycles).
     const snap = app.snapshot ?? (await this.factory.snapshotNow());
     if (snap === null) {
-      return Instance.create(this.wasmModule, this.wasmHash, pages, stackBytes);
+      return Instance.create(this.wasmModule, this.engineId, pages, stackBytes);
     }
     const engine = await snap.freshEngine(this.wasmModule, pages);
     const inst = Instance.restore(snap, engine, stackBytes);

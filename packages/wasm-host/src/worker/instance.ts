@@ -10,9 +10,23 @@ import { DEFAULT_LIMITS } from "../limits.js";
 import { bridgeFunctions, createBridge, type BridgeRun } from "./bridge.js";
 import { OPS, type Op } from "./ops/index.js";
 import { Engine, Snapshot, debug, runtimeMallocSize, type EngineState } from "./snapshot.js";
-import { loadSnapshot, saveSnapshot, snapshotKey } from "./snapshot-cache.js";
+import {
+  loadSnapshot,
+  preludeDigest,
+  saveSnapshot,
+  snapshotKey,
+  type SnapshotKey,
+} from "./snapshot-cache.js";
 
-const PRELUDE = buildPrelude();
+/**
+ * The default prelude's sha-256, computed when the runtime is bundled (scripts/bundle.mjs), so a
+ * run that restores a cached snapshot never builds the prelude (~5 ms of a cold start).
+ */
+declare const __AIRLOCK_PRELUDE_SHA256__: string | undefined;
+let defaultPrelude: string | undefined;
+/** The prelude an instance evaluates: the setup's, or the default one (built on first use). */
+const preludeOf = (setup: InstanceSetup): string =>
+  setup.prelude ?? (defaultPrelude ??= buildPrelude());
 
 /** Swaps the prelude source or op table (tests, and future capability sets). */
 export interface InstanceSetup {
@@ -101,12 +115,12 @@ export class Instance {
   /** Initialises a new instance: new engine, runtime, context, prelude evaluated. */
   static async create(
     wasmModule: WebAssembly.Module,
-    wasmHash: string,
+    engineId: string,
     pages: number,
     stackBytes: number,
     setup: InstanceSetup = {},
   ): Promise<Instance> {
-    const engine = await Engine.create(wasmModule, wasmHash, pages);
+    const engine = await Engine.create(wasmModule, engineId, pages);
     let self: Instance | null = null;
     const state = initialise(engine, stackBytes, setup, () => self?.current ?? null);
     self = new Instance(engine, stackBytes, state.rt, state.ctx, apiOf(state), null);
@@ -168,7 +182,7 @@ function initialise(
   const raw = createBridge(ctx, setup.ops ?? OPS, current);
   let internals: QuickJSHandle | undefined;
   try {
-    const fn = ctx.unwrapResult(ctx.evalCode(setup.prelude ?? PRELUDE, "airlock:prelude.js"));
+    const fn = ctx.unwrapResult(ctx.evalCode(preludeOf(setup), "airlock:prelude.js"));
     try {
       internals = ctx.unwrapResult(ctx.callFunction(fn, ctx.undefined, raw));
     } finally {
@@ -219,21 +233,27 @@ export class InstanceFactory {
 
   constructor(
     private readonly wasmModule: WebAssembly.Module,
-    private readonly wasmHash: string,
+    private readonly engineId: string,
     private readonly setup: InstanceSetup = {},
     /** Directory of the on-disk snapshot cache; null: none (see snapshot-cache.ts). */
     private readonly cacheDir: string | null = null,
   ) {}
 
-  private get cacheKey(): string {
+  private key: SnapshotKey | undefined;
+  private get cacheKey(): SnapshotKey {
+    if (this.key !== undefined) return this.key;
     const names = bridgeFunctions(null as never, this.setup.ops ?? OPS, () => null).map(([n]) => n);
-    return snapshotKey(this.wasmHash, this.setup.prelude ?? PRELUDE, names);
+    const digest =
+      this.setup.prelude === undefined && typeof __AIRLOCK_PRELUDE_SHA256__ === "string"
+        ? __AIRLOCK_PRELUDE_SHA256__
+        : preludeDigest(preludeOf(this.setup));
+    return (this.key = snapshotKey(this.engineId, digest, names));
   }
 
   /** Adopts the on-disk snapshot if there is a valid one (fast, synchronous); true if so. */
   loadCached(): boolean {
     if (this.snapshot !== undefined || this.cacheDir === null) return this.snapshot != null;
-    const snap = loadSnapshot(this.cacheDir, this.cacheKey, this.wasmHash);
+    const snap = loadSnapshot(this.cacheDir, this.cacheKey, this.engineId);
     if (snap !== null) this.snapshot = snap;
     return snap !== null;
   }
@@ -328,7 +348,7 @@ export class InstanceFactory {
       if (this.loadCached()) return;
       const engine = await Engine.create(
         this.wasmModule,
-        this.wasmHash,
+        this.engineId,
         DEFAULT_LIMITS.maxMemoryPages,
       );
       try {
@@ -351,7 +371,7 @@ export class InstanceFactory {
     const snap = this.snapshot;
     if (snap === undefined || snap === null) {
       // No snapshot yet (first run of a worker: initialising afresh is as fast as a template).
-      return Instance.create(this.wasmModule, this.wasmHash, pages, stackBytes, this.setup);
+      return Instance.create(this.wasmModule, this.engineId, pages, stackBytes, this.setup);
     }
     debug("restoring into a new engine (%d pages)", pages);
     const engine = await snap.freshEngine(this.wasmModule, pages);

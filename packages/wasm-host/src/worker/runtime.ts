@@ -144,11 +144,11 @@ export function startRuntime(
     }
   }
 
-  function onEngine(wasmModule: WebAssembly.Module, wasmHash: string): void {
-    factory = new InstanceFactory(wasmModule, wasmHash, {}, init.snapshotCacheDir);
+  function onEngine(wasmModule: WebAssembly.Module, engineId: string): void {
+    factory = new InstanceFactory(wasmModule, engineId, {}, init.snapshotCacheDir);
     apps = new AppPools(
       wasmModule,
-      wasmHash,
+      engineId,
       factory,
       ctrl,
       () => current !== null,
@@ -175,7 +175,7 @@ export function startRuntime(
   return (msg: ToWorker) => {
     switch (msg.type) {
       case "engine":
-        onEngine(msg.wasmModule, msg.wasmHash);
+        onEngine(msg.wasmModule, msg.engineId);
         break;
       case "run":
         if (msg.serve !== undefined && msg.serve.request !== null) {

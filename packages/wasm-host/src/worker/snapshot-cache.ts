@@ -2,44 +2,82 @@
  * On-disk cache of the engine snapshot, so a short-lived process (`airlock run`) restores the
  * initialised prelude in a few milliseconds instead of evaluating it (tens of milliseconds for
  * the full Node polyfill prelude). One file per key; the key covers everything the memory image
- * depends on (the .wasm's hash, the prelude source, the host functions' names and order, the
- * glue version and this file format), so a changed build never loads a stale image.
+ * depends on (the engine build, the prelude's digest, the host functions' names and order, the
+ * glue version and this file format) and is stored in full in the file, so a changed build never
+ * loads a stale image.
  *
  * Files are private (see private-files.ts), and one is used only if its payload matches the
- * sha-256 in its header. Any failure just means "no cache".
+ * checksum in its header (a corruption check: only this user can write the file, and whoever
+ * rewrites the payload could rewrite any digest beside it). Nothing here loads node:crypto on a
+ * cache hit: a cold `airlock run` paid ~5 ms for that. Any failure just means "no cache".
  */
-import { createHash } from "node:crypto";
 import { readdirSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { nodeCrypto } from "../builtins.js";
 import { readPrivateFile, writePrivateFile } from "../private-files.js";
 import { Snapshot, debug, type SnapshotData } from "./snapshot.js";
 
-const MAGIC = "airlock-snapshot/1\n";
+const MAGIC = "airlock-snapshot/2\n";
 /** Versions the memory image depends on besides the .wasm (pinned in package.json). */
 const GLUE = "quickjs-emscripten-core@0.32.0";
 
-/** The cache key of a snapshot of `prelude` with these host functions, on this engine build. */
-export function snapshotKey(wasmHash: string, prelude: string, hostFunctions: string[]): string {
-  return createHash("sha256")
-    .update(JSON.stringify({ MAGIC, GLUE, wasmHash, hostFunctions }))
-    .update(prelude)
-    .digest("hex")
-    .slice(0, 32);
+/** A snapshot's cache key: everything its image depends on (compared on load) and its file name. */
+export interface SnapshotKey {
+  readonly text: string;
+  readonly file: string;
 }
 
-const fileOf = (dir: string, key: string) => join(dir, `snapshot-${key}.bin`);
+/** sha-256 of a prelude's source, for {@link snapshotKey}. */
+export const preludeDigest = (prelude: string): string =>
+  nodeCrypto().createHash("sha256").update(prelude).digest("hex");
+
+/** The cache key of a snapshot of the prelude with this digest and these host functions. */
+export function snapshotKey(
+  engineId: string,
+  preludeSha256: string,
+  hostFunctions: string[],
+): SnapshotKey {
+  const text = JSON.stringify({ MAGIC, GLUE, engineId, preludeSha256, hostFunctions });
+  // A name collision only costs a rebuild: the file holds the whole key.
+  const name = checksum(Buffer.from(text));
+  return { text, file: `snapshot-${name}.bin` };
+}
+
+/**
+ * A 64-bit checksum (two 32-bit multiply-xor lanes over the bytes as little-endian words): a
+ * corruption check, not a digest. Written here because node's own (zlib.crc32, node:crypto)
+ * load node's stream modules, ~4 ms of a cold `airlock run`; this takes ~2 ms for a 1 MB
+ * snapshot before V8 optimises it.
+ */
+export function checksum(data: Uint8Array): string {
+  const words = data.length >>> 2;
+  // A Uint32Array view needs 4-byte alignment (encode aligns the payload in the file); anything
+  // else is copied once (a Buffer's slice() would be a view).
+  const src = data.byteOffset % 4 === 0 ? data : new Uint8Array(data);
+  const u32 = new Uint32Array(src.buffer, src.byteOffset, words);
+  let a = 0x811c9dc5 ^ data.length;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < words; i++) {
+    const w = u32[i]!;
+    a = Math.imul(a ^ w, 0x01000193);
+    b = Math.imul(b ^ ((w >>> 16) | (w << 16)), 0x2c1b3c6d) ^ (b >>> 13);
+  }
+  for (let i = words * 4; i < data.length; i++) a = Math.imul(a ^ data[i]!, 0x01000193);
+  const hex = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
+  return hex(a) + hex(b);
+}
 
 /** The cached snapshot for `key`, or null (absent, unsafe, corrupt or from another build). */
-export function loadSnapshot(dir: string, key: string, wasmHash: string): Snapshot | null {
-  const file = readPrivateFile(fileOf(dir, key));
+export function loadSnapshot(dir: string, key: SnapshotKey, engineId: string): Snapshot | null {
+  const file = readPrivateFile(join(dir, key.file));
   if (!Buffer.isBuffer(file)) {
     if (file.miss !== "absent")
-      debug("snapshot cache %s unusable: %s", fileOf(dir, key), file.miss);
+      debug("snapshot cache %s unusable: %s", join(dir, key.file), file.miss);
     return null;
   }
   try {
-    const snap = decode(file, key, wasmHash);
-    debug("snapshot loaded from %s", fileOf(dir, key));
+    const snap = decode(file, key, engineId);
+    debug("snapshot loaded from %s", join(dir, key.file));
     return snap;
   } catch (err) {
     debug("snapshot cache unusable: %s", (err as Error).message);
@@ -48,10 +86,10 @@ export function loadSnapshot(dir: string, key: string, wasmHash: string): Snapsh
 }
 
 /** Writes `snap` for `key` (best effort: a failure is logged and ignored). */
-export function saveSnapshot(dir: string, key: string, snap: Snapshot): void {
+export function saveSnapshot(dir: string, key: SnapshotKey, snap: Snapshot): void {
   try {
-    writePrivateFile(fileOf(dir, key), encode(snap.toData(), key));
-    debug("snapshot saved to %s", fileOf(dir, key));
+    writePrivateFile(join(dir, key.file), encode(snap.toData(), key));
+    debug("snapshot saved to %s", join(dir, key.file));
   } catch (err) {
     debug("snapshot not saved: %s", (err as Error).message);
     return;
@@ -75,16 +113,18 @@ function prune(dir: string): void {
 }
 
 /** MAGIC, header length (u32 LE), header JSON, then the runs' bytes back to back. */
-function encode(data: SnapshotData, key: string): Buffer {
+function encode(data: SnapshotData, key: SnapshotKey): Buffer {
   const payload = Buffer.concat(data.runs);
-  const sha256 = createHash("sha256").update(payload).digest("hex");
-  const header = Buffer.from(JSON.stringify({ key, sha256, meta: data.meta }));
+  const json = JSON.stringify({ key: key.text, check: checksum(payload), meta: data.meta });
+  // Padded with spaces (still JSON) so that the payload starts 8-byte aligned in the file.
+  const pad = (8 - ((MAGIC.length + 4 + Buffer.byteLength(json)) % 8)) % 8;
+  const header = Buffer.from(json + " ".repeat(pad));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   return Buffer.concat([Buffer.from(MAGIC), len, header, payload]);
 }
 
-function decode(buf: Buffer, key: string, wasmHash: string): Snapshot {
+function decode(buf: Buffer, key: SnapshotKey, engineId: string): Snapshot {
   const magic = Buffer.from(MAGIC);
   if (buf.length < magic.length + 4 || !buf.subarray(0, magic.length).equals(magic)) {
     throw new Error("not a snapshot file");
@@ -94,13 +134,13 @@ function decode(buf: Buffer, key: string, wasmHash: string): Snapshot {
   if (start > buf.length) throw new Error("truncated snapshot file");
   const header = JSON.parse(buf.subarray(magic.length + 4, start).toString("utf8")) as {
     key: string;
-    sha256: string;
+    check: string;
     meta: SnapshotData["meta"];
   };
   const payload = buf.subarray(start);
-  if (header.key !== key || header.meta.wasmHash !== wasmHash)
+  if (header.key !== key.text || header.meta.engineId !== engineId)
     throw new Error("snapshot key mismatch");
-  if (createHash("sha256").update(payload).digest("hex") !== header.sha256) {
+  if (checksum(payload) !== header.check) {
     throw new Error("snapshot checksum mismatch");
   }
   const runs: Uint8Array[] = [];

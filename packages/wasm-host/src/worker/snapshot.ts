@@ -21,6 +21,7 @@
  * on the emscripten glue's stackSave export: the versions are pinned and test/snapshot.test.ts
  * covers them.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { debuglog } from "node:util";
 import * as variantModule from "@jitl/quickjs-ng-wasmfile-release-sync";
 import {
@@ -33,6 +34,7 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from "quickjs-emscripten-core";
+import { nodeCrypto } from "../builtins.js";
 import { MIN_MEMORY_PAGES, WASM_PAGE } from "../limits.js";
 
 /** `NODE_DEBUG=airlock` prints why a snapshot was not used and other engine decisions. */
@@ -67,7 +69,7 @@ interface ContextInternals {
 export class Engine {
   private constructor(
     readonly wasmModule: WebAssembly.Module,
-    readonly wasmHash: string,
+    readonly engineId: string,
     readonly mod: QuickJSWASMModule,
     readonly memory: WebAssembly.Memory,
     /** The memory's `maximum` (the run's page limit). */
@@ -77,7 +79,7 @@ export class Engine {
 
   static async create(
     wasmModule: WebAssembly.Module,
-    wasmHash: string,
+    engineId: string,
     pages: number,
     initialPages = MIN_MEMORY_PAGES,
   ): Promise<Engine> {
@@ -106,7 +108,7 @@ export class Engine {
     // emscripten's stackSave (minified export "Pa" in the pinned 0.32.0 build).
     const stackSave = exports["Pa"];
     if (typeof stackSave !== "function") throw new Error("engine build has no stackSave export");
-    engine = new Engine(wasmModule, wasmHash, mod, memory, pages, stackSave as () => number);
+    engine = new Engine(wasmModule, engineId, mod, memory, pages, stackSave as () => number);
     return engine;
   }
 
@@ -181,7 +183,7 @@ export interface EngineState {
 /** A snapshot as plain data: JSON-able metadata plus the non-zero page runs. */
 export interface SnapshotData {
   meta: {
-    wasmHash: string;
+    engineId: string;
     pages: number;
     runs: [offset: number, length: number][];
     rtPtr: number;
@@ -222,7 +224,7 @@ const ZERO = Buffer.alloc(STACK_CHUNK);
 
 export class Snapshot {
   private constructor(
-    readonly wasmHash: string,
+    readonly engineId: string,
     /** Memory size when taken (pages); restored memories start at this size. */
     readonly pages: number,
     /** Non-zero 4 KiB-page runs of the template's memory, ascending. */
@@ -249,7 +251,7 @@ export class Snapshot {
   toData(): SnapshotData {
     return {
       meta: {
-        wasmHash: this.wasmHash,
+        engineId: this.engineId,
         pages: this.pages,
         runs: this.runs.map((r) => [r.offset, r.bytes.length]),
         rtPtr: this.rtPtr,
@@ -291,7 +293,7 @@ export class Snapshot {
       throw new Error("snapshot offsets invalid");
     mallocSizeOffset ??= m.mallocSizeOffset;
     return new Snapshot(
-      m.wasmHash,
+      m.engineId,
       m.pages,
       runs,
       m.rtPtr,
@@ -350,7 +352,7 @@ export class Snapshot {
     // After the copy: the template may now be changed by the break probe.
     const { brkAddr, brk } = probeBreak(engine, lowEnd, stackTop);
     const snap = new Snapshot(
-      engine.wasmHash,
+      engine.engineId,
       pages,
       runs,
       rtPtr,
@@ -375,7 +377,7 @@ export class Snapshot {
 
   /** A new engine holding this snapshot's state, ready to {@link attach}. */
   async freshEngine(wasmModule: WebAssembly.Module, pages: number): Promise<Engine> {
-    const engine = await Engine.create(wasmModule, this.wasmHash, pages, this.pages);
+    const engine = await Engine.create(wasmModule, this.engineId, pages, this.pages);
     const buf = engine.bytes();
     for (const r of this.runs) buf.set(r.bytes, r.offset);
     return engine;
@@ -388,7 +390,7 @@ export class Snapshot {
    * and a new instance starts at the snapshot's size: a larger one would differ from it).
    */
   reset(engine: Engine): boolean {
-    if (engine.wasmHash !== this.wasmHash) return false;
+    if (engine.engineId !== this.engineId) return false;
     if (engine.stackPointer() !== this.stackTop) return false;
     const buf = engine.bytes();
     if (buf.length !== this.pages * WASM_PAGE) return false;
@@ -426,7 +428,7 @@ export class Snapshot {
    * host functions re-registered in order, handles re-wrapped, `Math.random` reseeded.
    */
   attach(engine: Engine, hooks: RestoreHooks): EngineState {
-    if (engine.wasmHash !== this.wasmHash) {
+    if (engine.engineId !== this.engineId) {
       throw new Error("snapshot was taken with a different engine build");
     }
     const { module, ffi, callbacks } = engine.internals;
@@ -486,6 +488,29 @@ export class Snapshot {
   }
 }
 
+/**
+ * Fills `buf` from the OS's CSPRNG: /dev/urandom where there is one (what libuv's own random
+ * source reads), else node:crypto — whose loading was ~5 ms of a cold `airlock run`, spent only
+ * on the first instance's seed.
+ */
+function fillRandom(buf: BigUint64Array): void {
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  let fd: number | undefined;
+  try {
+    fd = openSync("/dev/urandom", "r");
+    for (let at = 0; at < bytes.length;) {
+      const n = readSync(fd, bytes, at, bytes.length - at, null);
+      if (n <= 0) throw new Error("short read");
+      at += n;
+    }
+    return;
+  } catch {
+    nodeCrypto().randomFillSync(bytes);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Seeds drawn from the CSPRNG at once: a call per restore was ~2% of a busy worker's time. */
 const SEEDS_PER_DRAW = 256;
 const seeds = new BigUint64Array(SEEDS_PER_DRAW);
@@ -498,7 +523,7 @@ let seedsLeft = 0;
 function nextSeed(): bigint {
   for (;;) {
     if (seedsLeft === 0) {
-      crypto.getRandomValues(seeds);
+      fillRandom(seeds);
       seedsLeft = SEEDS_PER_DRAW;
     }
     const seed = seeds[--seedsLeft]!;

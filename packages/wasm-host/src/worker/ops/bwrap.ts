@@ -5,7 +5,7 @@
  * takes the whole sandbox with it: the command runs in a new pid namespace whose init dies with
  * its parent (`--die-with-parent`), and the kernel then kills every process left inside.
  */
-import { childProcess } from "./lazy-child-process.js";
+import { childProcess } from "../../builtins.js";
 import { accessSync, constants, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { NO_CAPABILITIES, type CapabilityConfig } from "../../capabilities.js";

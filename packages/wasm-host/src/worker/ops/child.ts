@@ -5,7 +5,7 @@
  * Async children are killed with their whole process group when the run ends.
  */
 import type { ChildProcess } from "node:child_process";
-import { childProcess } from "./lazy-child-process.js";
+import { childProcess } from "../../builtins.js";
 import { capsOf, type RunCaps } from "./caps.js";
 import { bwrapArgs, bwrapAvailable, resolveCommand } from "./bwrap.js";
 import { checkCommand, grantedShell } from "./command-policy.js";

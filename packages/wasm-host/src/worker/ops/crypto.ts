@@ -2,7 +2,7 @@
  * `crypto.*`: hashes, HMACs and randomness computed by the host's `node:crypto` (the engine has
  * neither a fast hash nor an entropy source; `Math.random` is not for secrets).
  */
-import { createHash, createHmac, getHashes, randomFillSync } from "node:crypto";
+import { nodeCrypto } from "../../builtins.js";
 import { GuestError, type Op } from "./types.js";
 
 const ALGORITHMS = new Map<string, string>([
@@ -21,7 +21,7 @@ const MAX_RANDOM = 1 << 20;
 
 function algorithm(name: unknown): string {
   const alg = ALGORITHMS.get(String(name).toLowerCase());
-  if (alg === undefined || !getHashes().includes(alg))
+  if (alg === undefined || !nodeCrypto().getHashes().includes(alg))
     throw new GuestError("ERR_OSSL_EVP_UNSUPPORTED", "Digest method not supported");
   return alg;
 }
@@ -32,7 +32,8 @@ export const cryptoOps: Record<string, Op> = {
     kind: "sync",
     run(args, bytes) {
       return new Uint8Array(
-        createHash(algorithm(args[0]))
+        nodeCrypto()
+          .createHash(algorithm(args[0]))
           .update(bytes ?? new Uint8Array(0))
           .digest(),
       );
@@ -44,7 +45,8 @@ export const cryptoOps: Record<string, Op> = {
     run(args, bytes) {
       const key = Buffer.from(String(args[1] ?? ""), "base64");
       return new Uint8Array(
-        createHmac(algorithm(args[0]), key)
+        nodeCrypto()
+          .createHmac(algorithm(args[0]), key)
           .update(bytes ?? new Uint8Array(0))
           .digest(),
       );
@@ -57,7 +59,7 @@ export const cryptoOps: Record<string, Op> = {
       const n = Number(args[0]);
       if (!Number.isInteger(n) || n < 0 || n > MAX_RANDOM)
         throw new GuestError("ERR_OUT_OF_RANGE", `random byte count must be 0..${MAX_RANDOM}`);
-      return randomFillSync(new Uint8Array(n));
+      return nodeCrypto().randomFillSync(new Uint8Array(n));
     },
   },
 };
