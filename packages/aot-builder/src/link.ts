@@ -272,31 +272,27 @@ export function planLink(bundle: string, report: FreezeReport, outline?: LoopOut
  *
  * `__airlock_ar(x, plain, written)`: the argument for an array parameter. A real typed array
  * (its intrinsic tag getter says so) passes as it is (the sandbox's dispatcher checks its kind
- * and copies it). A plain `Array` is accepted only where outline.ts proved the binding always
- * holds the array its literal made (`plain`: never a Proxy) and the loop only reads it; every
- * index below its length must be an own data property (no hole, no accessor: `hasOwn` and
- * `__lookupGetter__` on a real array run no guest code) holding a number. It becomes an
- * `Int32Array` when every element is an int32 (so the int32 path may run), else a
- * `Float64Array`. Anything else: `undefined`, "run the original loop".
+ * and copies it). A plain `Array` passes as it is only where outline.ts proved the binding always
+ * holds the array its literal made (`plain`: never a Proxy) and the loop only reads it: the
+ * sandbox reads its elements from the engine's own storage (no guest code runs) and takes it
+ * only when it is dense (no hole, no accessor) and every element is a number — as an
+ * `Int32Array` when all are int32, so the int32 path may run. Checking and converting here, in
+ * the interpreter, cost ~0.9 µs per element (100k elements: 88 ms). Anything else: `undefined`,
+ * "run the original loop", as when the sandbox declines.
  *
  * `__airlock_nb(...arrays)`: true when no two typed arrays share a buffer (the host copies each
- * separately, so aliasing would not behave like JS).
+ * separately, so aliasing would not behave like JS; plain arrays are only read).
  */
+/** `%TypedArray%.prototype[@@toStringTag]`'s getter, callable: a typed array's kind, else undefined. */
+const TAG_OF =
+  "Function.prototype.call.bind(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag).get)";
 const LOOP_HELPERS =
-  `const ${PREFIX}ar = ((hasOwn, getterOf, isArray, tagOf, I32, F64, setOf) => (x, plain, written) => { ` +
-  `if (tagOf(x) !== undefined) return x; ` +
-  `if (!plain || written || !isArray(x)) return undefined; ` +
-  `const n = x.length; const out = new F64(n); let int = true; ` +
-  `for (let i = 0; i < n; i++) { if (!hasOwn(x, i) || getterOf(x, i) !== undefined) return undefined; ` +
-  `const v = x[i]; if (typeof v !== "number") return undefined; ` +
-  `if (int && ((v | 0) !== v || (v === 0 && 1 / v < 0))) int = false; out[i] = v; } ` +
-  `if (!int) return out; const ints = new I32(n); setOf(ints, out); return ints; })` +
-  `(Object.hasOwn, Function.prototype.call.bind(Object.prototype.__lookupGetter__), Array.isArray, ` +
-  `Function.prototype.call.bind(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag).get), ` +
-  `Int32Array, Float64Array, Function.prototype.call.bind(Object.getPrototypeOf(Int8Array.prototype).set)); ` +
-  `const ${PREFIX}nb = ((bufferOf) => (...xs) => { for (let i = 1; i < xs.length; i++) for (let j = 0; j < i; j++) ` +
-  `if (bufferOf(xs[i]) === bufferOf(xs[j])) return false; return true; })` +
-  `(Function.prototype.call.bind(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), "buffer").get)); ` +
+  `const ${PREFIX}ar = ((isArray, tagOf) => (x, plain, written) => ` +
+  `tagOf(x) !== undefined ? x : plain && !written && isArray(x) ? x : undefined)` +
+  `(Array.isArray, ${TAG_OF}); ` +
+  `const ${PREFIX}nb = ((bufferOf, tagOf) => (...xs) => { for (let i = 1; i < xs.length; i++) for (let j = 0; j < i; j++) ` +
+  `if (tagOf(xs[i]) !== undefined && tagOf(xs[j]) !== undefined && bufferOf(xs[i]) === bufferOf(xs[j])) return false; return true; })` +
+  `(Function.prototype.call.bind(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), "buffer").get), ${TAG_OF}); ` +
   `const ${PREFIX}F64 = Float64Array; `;
 
 /**

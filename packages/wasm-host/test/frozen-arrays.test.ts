@@ -59,3 +59,61 @@ describe("hostArray", () => {
     }
   });
 });
+
+describe("plain arrays", () => {
+  const plain = (setup: string) => read(`${setup}; ({ k: "Array", a, n: a.length })`);
+
+  it("reads a dense array of numbers from the engine's storage (the pinned layout)", () => {
+    const ints = plain("var a = []; for (let i = 0; i < 1000; i++) a.push(i * 3 - 1500)");
+    expect(ints).toMatchObject({ plain: true, direct: false, length: 1000 });
+    expect(ints!.elements()).toBeInstanceOf(Int32Array);
+    expect([...ints!.elements()]).toEqual(Array.from({ length: 1000 }, (_, i) => i * 3 - 1500));
+    // Floats of every sort, and int32 values held as floats; -0 keeps the array float64.
+    const values = [
+      1.5,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 31,
+      -(2 ** 31),
+      1e-300,
+      3,
+      0.1,
+      2 ** 53,
+    ];
+    const floats = plain(
+      `var a = [${values.map((v) => (Object.is(v, -0) ? "-0" : String(v))).join(", ")}]`,
+    );
+    expect(floats!.elements()).toBeInstanceOf(Float64Array);
+    [...floats!.elements()].forEach((v, i) =>
+      expect(Object.is(v, values[i]), String(values[i])).toBe(true),
+    );
+    const intFloats = plain("var a = [4 / 2, 2 ** 30, -7, 0.5 * 6]");
+    expect(intFloats!.elements()).toBeInstanceOf(Int32Array);
+    expect([...intFloats!.elements()]).toEqual([2, 2 ** 30, -7, 3]);
+    expect(plain("var a = []")).toMatchObject({ length: 0 });
+  });
+
+  it("declines anything that is not a dense array of numbers, without running guest code", () => {
+    const declined = [
+      "var a = [1, 'x', 3]",
+      "var a = [1, undefined, 3]",
+      "var a = [1, null]",
+      "var a = [1, true]",
+      "var a = [1, 2n]",
+      "var a = [1, {}]",
+      "var a = [1, 2, 3]; delete a[1]", // a hole
+      "var a = [1, 2]; a.length = 5", // holes at the end
+      "var a = [1, , 3]",
+      "var hits = 0; var a = [1, 2, 3]; Object.defineProperty(a, 1, { get() { hits++; return 2; } })",
+      "var a = new Proxy([1, 2, 3], {})",
+      "var a = (function () { return arguments; })(1, 2, 3)",
+      "var a = { length: 2, 0: 1, 1: 2 }",
+    ];
+    for (const setup of declined) expect(plain(setup), setup).toBeUndefined();
+    expect(guest("hits")).toBe(0);
+    // A descriptor whose length disagrees with the array's.
+    expect(read(`var a = [1, 2, 3]; ({ k: "Array", a, n: 2 })`)).toBeUndefined();
+  });
+});

@@ -12,7 +12,10 @@
  *
  * Typed-array parameters (`spec[i].arrays`: their positions) cross as a descriptor this closure
  * makes with the intrinsic getters captured at install time (a guest that later patches
- * `%TypedArray%.prototype` or passes a lookalike gets "not handled"); after a successful call the
+ * `%TypedArray%.prototype` or passes a lookalike gets "not handled"). A plain `Array` crosses as
+ * `{ k: "Array", a, n }` only (its length, an own data property): the host reads its elements
+ * from the engine's own storage, never by running guest code, and declines one that is not a
+ * dense array of numbers or that the function stores into. After a successful call the
  * host returns `{ v, bytes }` and the new bytes are copied back into each array it wrote
  * (`bytes[i]` is a hole for one the function only reads, or whose elements the host wrote in
  * place).
@@ -24,6 +27,7 @@ export function installFrozen(g, call, specJson) {
   const apply = g.Reflect.apply;
   const create = g.Object.create;
   const U8 = g.Uint8Array;
+  const isArray = g.Array.isArray;
   const u8set = U8.prototype.set;
   const TA = g.Object.getPrototypeOf(g.Int8Array.prototype);
   const getter = (key) => g.Object.getOwnPropertyDescriptor(TA, key).get;
@@ -70,6 +74,15 @@ export function installFrozen(g, call, specJson) {
       const at = f.arrays[i];
       const a = args[at];
       const tag = apply(tagOf, a, []);
+      if (tag === undefined && isArray(a)) {
+        const d = create(null);
+        d.k = "Array";
+        d.a = a;
+        d.n = a.length;
+        views.push(null, 0, 0); // never copied back
+        args[at] = d;
+        continue;
+      }
       if (typeof tag !== "string") return undefined;
       const d = create(null);
       d.b = apply(bufferOf, a, []);

@@ -66,6 +66,8 @@ export interface HostArray {
   readonly direct: boolean;
   /** Set by the call when frozen code may have stored into it (its bytes go back). */
   written?: boolean;
+  /** A plain `Array`'s elements, copied: a function that stores into it is not called. */
+  readonly plain?: boolean;
 }
 type ArrayCaller = (args: readonly (number | HostArray)[]) => FrozenCallResult;
 
@@ -215,6 +217,7 @@ function wrapArrays(
       if (typeof a === "number") return undefined;
       if (!INT_KINDS.has(a.kind)) allInt = false;
       const back = written === undefined || written.has(i);
+      if (back && a.plain) return undefined; // stores would not reach the Array
       a.written = back;
       arrays.push({ a, at: elements * 8, back });
       call.push(elements * 8);
@@ -411,6 +414,12 @@ export function hostArray(ctx: QuickJSContext, h: QuickJSHandle): HostArray | un
   const kh = ctx.getProp(h, "k");
   const tag = ctx.typeof(kh) === "string" ? ctx.getString(kh) : "";
   kh.dispose();
+  if (tag === "Array") {
+    const n = num("n");
+    if (n === undefined || !Number.isSafeInteger(n) || n < 0 || n > MAX_ARRAY_ELEMENTS)
+      return undefined;
+    return plainArray(ctx, h, n);
+  }
   const spec = Object.hasOwn(ARRAY_KINDS, tag) ? ARRAY_KINDS[tag] : undefined;
   const o = num("o");
   const n = num("n");
@@ -507,6 +516,75 @@ function directArray(
     ah.dispose();
     fh.dispose();
     lh.dispose();
+  }
+}
+
+/**
+ * How a plain `Array` is held, for the same pinned build as {@link LAYOUT}: the JSObject's flag
+ * byte (`fast_array`: dense storage, no holes and no accessors — defining either converts the
+ * array) and class id, and its values as NaN-boxed JSValues of 8 bytes (payload, then tag):
+ * an int32 has tag 0; a float64 is stored minus `floatAddend` in its high word, and its tag is
+ * outside QuickJS's small tags (`firstTag`..`float64Tag`, never a float's). A test pins these.
+ */
+const PLAIN = {
+  flagsOffset: 5,
+  fastArray: 0x08,
+  classOffset: 6,
+  arrayClass: 2,
+  intTag: 0,
+  firstTag: -9,
+  float64Tag: 8,
+  floatAddend: 0x7ff8000a,
+} as const;
+
+/**
+ * The elements of the guest's plain `Array` `d.a`, read from QuickJS's own storage without
+ * running guest code, as an `Int32Array` when every one is an int32 (not -0) and else a
+ * `Float64Array` — or undefined (not handled) unless it is a real array in dense storage
+ * holding exactly `n` (its length) numbers. Exported for tests.
+ */
+export function plainArray(
+  ctx: QuickJSContext,
+  h: QuickJSHandle,
+  n: number,
+): HostArray | undefined {
+  const engine = (ctx as unknown as ContextModule).module;
+  const ah = ctx.getProp(h, "a");
+  try {
+    const buffer = engine.HEAPU8.buffer;
+    const mem = new DataView(buffer);
+    const at = ah.value as unknown as number;
+    if (at + 8 > mem.byteLength) return undefined;
+    if (mem.getInt32(at + LAYOUT.tagOffset, true) !== LAYOUT.objectTag) return undefined;
+    const obj = mem.getUint32(at, true);
+    if (obj + LAYOUT.countOffset + 4 > mem.byteLength) return undefined;
+    if (mem.getUint16(obj + PLAIN.classOffset, true) !== PLAIN.arrayClass) return undefined;
+    if ((mem.getUint8(obj + PLAIN.flagsOffset) & PLAIN.fastArray) === 0) return undefined;
+    if (mem.getUint32(obj + LAYOUT.countOffset, true) !== n) return undefined;
+    const ptr = mem.getUint32(obj + LAYOUT.dataOffset, true);
+    if (n > 0 && (ptr % 8 !== 0 || ptr + n * 8 > mem.byteLength)) return undefined;
+    const words = new Int32Array(buffer, ptr, n * 2);
+    const out = new Float64Array(n);
+    const bits = new Int32Array(out.buffer); // little-endian: low word, then high word
+    let ints = true;
+    for (let i = 0; i < n; i++) {
+      const lo = words[2 * i]!;
+      const tag = words[2 * i + 1]!;
+      if (tag === PLAIN.intTag) {
+        out[i] = lo;
+        continue;
+      }
+      if ((tag - PLAIN.firstTag) >>> 0 < PLAIN.float64Tag - PLAIN.firstTag) return undefined;
+      bits[2 * i] = lo;
+      bits[2 * i + 1] = (tag + PLAIN.floatAddend) | 0;
+      if (ints && !isInt32(out[i]!)) ints = false;
+    }
+    const kind = ints ? ARRAY_KINDS.Int32Array! : ARRAY_KINDS.Float64Array!;
+    const elements = ints ? new Int32Array(n) : out;
+    if (ints) elements.set(out);
+    return { elements: () => elements, length: n, kind: kind.kind, direct: false, plain: true };
+  } finally {
+    ah.dispose();
   }
 }
 
