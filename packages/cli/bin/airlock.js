@@ -32,9 +32,18 @@ function full(argv) {
 }
 
 const argv = process.argv.slice(2);
-let fastRun;
+let fast;
 if (argv[0] === "run" && bundled && mtime("fast-run.cjs") >= tscOutput) {
-  ({ fastRun } = require(join(dist, "fast-run.cjs")));
+  fast = require(join(dist, "fast-run.cjs"));
 }
-if (fastRun === undefined) full(argv);
-else fastRun(argv).then((code) => (code === undefined ? full(argv) : exit(code)), fail);
+if (fast === undefined) full(argv);
+else {
+  // The fast path writes with writeSync: unless it fell back to the process streams, all its
+  // output is out, and there are no streams to flush (or to build just to flush them).
+  const io = fast.directIo();
+  fast.fastRun(argv, io).then((code) => {
+    if (code === undefined) full(argv);
+    else if (io.usedStreams()) exit(code);
+    else process.exit(code);
+  }, fail);
+}

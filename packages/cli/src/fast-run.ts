@@ -12,13 +12,15 @@ import { findConfigFile, tierConfig } from "@airlock/config/defaults";
 import { daemonSocketPresent } from "@airlock/daemon/client";
 import { runOnDaemon } from "./daemon-run.js";
 import { runHere } from "./local-run.js";
-import { processIo, reportError, type Io } from "./output.js";
+import { directIo, reportError, type Io } from "./output.js";
 import { passedEnv } from "./run-config.js";
 import type { ProgramToRun } from "./run-input.js";
 
+export { directIo } from "./output.js";
+
 export async function fastRun(
   argv: readonly string[],
-  io: Io = processIo(),
+  io: Io = directIo(),
 ): Promise<number | undefined> {
   const [command, file, ...args] = argv;
   if (command !== "run" || file === undefined || file.startsWith("-")) return undefined;

@@ -149,4 +149,21 @@ describe("airlock run", () => {
       expect(modules, name).not.toContain(`NativeModule ${name}`);
     }
   });
+
+  it("writes all output, in order, into a slow pipe, and stops quietly when the reader goes", () => {
+    // The fast path writes with writeSync: a reader that falls behind blocks the writer (node
+    // makes its stdio blocking at start), nothing is lost or reordered.
+    const lines = 50_000;
+    const big = program("big.js", `for (let i = 0; i < ${lines}; i++) console.log("line " + i);`);
+    const sh = (cmd: string) => spawnSync("sh", ["-c", cmd], { encoding: "utf8", timeout: 60_000 });
+    const slow = sh(`${JSON.stringify(BIN)} run ${JSON.stringify(big)} | (sleep 0.5; cat)`);
+    expect(slow.stderr).toBe("");
+    const out = slow.stdout.split("\n");
+    expect(out).toHaveLength(lines + 1);
+    expect(out.every((l, i) => i === lines || l === `line ${i}`)).toBe(true);
+    // The reader goes away after one line: no error, no stack.
+    const head = sh(`${JSON.stringify(BIN)} run ${JSON.stringify(big)} | head -n 1`);
+    expect(head.stdout).toBe("line 0\n");
+    expect(head.stderr).toBe("");
+  }, 60_000);
 });
