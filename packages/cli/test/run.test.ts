@@ -110,8 +110,9 @@ describe("airlock run", () => {
 
   it("a plain run loads none of the node builtins it does not use", () => {
     // Under the #! line's V8 flags node compiles every builtin it loads from source: node:crypto,
-    // node:net, node:worker_threads, node:v8 and node:zlib each cost a cold start milliseconds,
-    // and `airlock run hello.js` (no daemon, no artifact, no fetch) needs none of them.
+    // node:net, node:worker_threads, node:v8, node:zlib, perf_hooks (the `performance` global)
+    // and the stream modules (process.stdout) each cost a cold start milliseconds, and
+    // `airlock run hello.js` (no daemon, no artifact, no fetch) needs none of them.
     const work = mkdtempSync(join(tmpdir(), "airlock-builtins-"));
     const loaded = join(work, "loaded.txt");
     const hook = join(work, "hook.cjs");
@@ -145,7 +146,17 @@ describe("airlock run", () => {
     expect(r.status).toBe(0);
     const modules = readFileSync(loaded, "utf8").split("\n");
     expect(modules).toContain("NativeModule fs"); // the hook worked
-    for (const name of ["crypto", "net", "worker_threads", "v8", "zlib", "child_process"]) {
+    const unused = [
+      "crypto",
+      "net",
+      "worker_threads",
+      "v8",
+      "zlib",
+      "child_process",
+      "perf_hooks",
+      "stream",
+    ];
+    for (const name of unused) {
       expect(modules, name).not.toContain(`NativeModule ${name}`);
     }
   });

@@ -27,6 +27,7 @@ import {
   type WireChunk,
   type WorkerOutcome,
 } from "./protocol.js";
+import { monoNow } from "./clock.js";
 
 /** How long after its deadline a run may stay silent before its worker is terminated. */
 export const TERMINATE_GRACE_MS = 1000;
@@ -387,7 +388,7 @@ export class WorkerPool {
     if (job === null) return null;
     clearTimeout(job.timer);
     slot.job = null;
-    slot.idleSince = performance.now();
+    slot.idleSince = monoNow();
     if (slot.alive) slot.worker.unref();
     return job;
   }

@@ -18,6 +18,7 @@ import type {
   ServeRequestInit,
   ServeResult,
 } from "./types.js";
+import { monoNow } from "./clock.js";
 
 let nextSession = 1;
 
@@ -220,7 +221,7 @@ class WasmSandbox implements Sandbox {
     const onStderr = options?.onStderr;
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const started = performance.now();
+    const started = monoNow();
     let abort: () => void = () => undefined;
     const result = new Promise<ServeResult>((resolve, reject) => {
       const job = {
@@ -251,7 +252,7 @@ class WasmSandbox implements Sandbox {
             exitCode: outcome.exitCode,
             stdout: stdout.join(""),
             stderr: stderr.join(""),
-            durationMs: performance.now() - started,
+            durationMs: monoNow() - started,
             memory: { peakBytes: outcome.peakBytes },
           };
           if (outcome.error !== undefined) res.error = outcome.error;

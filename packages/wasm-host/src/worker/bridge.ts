@@ -12,6 +12,7 @@ import type {
 } from "quickjs-emscripten-core";
 import { GuestError } from "./ops/types.js";
 import type { Op, OpContext } from "./ops/types.js";
+import { wallNow } from "../clock.js";
 
 /** The run the bridge currently serves; null between runs. */
 export interface BridgeRun extends OpContext {
@@ -26,7 +27,7 @@ export interface BridgeRun extends OpContext {
 /** Ops whose results differ per call for reasons outside the guest (randomness). */
 const ENTROPY_OPS = /^crypto\.random/;
 
-export const hostNow = (): number => performance.timeOrigin + performance.now();
+export const hostNow = wallNow;
 
 /** One host function of the bridge: its property name on `raw` and its implementation. */
 export type BridgeFunction = [name: string, fn: VmFunctionImplementation<QuickJSHandle>];

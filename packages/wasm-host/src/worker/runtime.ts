@@ -20,6 +20,7 @@ import type { EntryGuard } from "./guard.js";
 import { Instance, InstanceFactory } from "./instance.js";
 import { Run, executeRun } from "./run.js";
 import { debug } from "./snapshot.js";
+import { monoNow } from "../clock.js";
 
 /** How long a new worker waits for a first run before it warms up in the background. */
 const STARTUP_IDLE_MS = 20;
@@ -78,15 +79,15 @@ export function startRuntime(
         factory!.release(inst);
         inst = undefined;
       }
-      const t0 = performance.now();
+      const t0 = monoNow();
       let pool: WorkerOutcome["pool"];
       if (req.serve !== undefined) {
         const got = await apps!.take(req);
         inst = got.inst;
-        pool = { hit: got.hit, mode: got.mode, takeMs: performance.now() - t0 };
+        pool = { hit: got.hit, mode: got.mode, takeMs: monoNow() - t0 };
       }
       inst ??= await factory!.take(pages, req.limits.stackBytes);
-      debug("run %d: instance in %s ms", req.id, (performance.now() - t0).toFixed(2));
+      debug("run %d: instance in %s ms", req.id, (monoNow() - t0).toFixed(2));
       if (req.session !== null) sessions.set(req.session, inst);
       post({ type: "started", id: req.id });
       guard?.arm(inst, hostNow() + req.limits.timeoutMs + guard.graceMs);
@@ -165,7 +166,7 @@ export function startRuntime(
       }, STARTUP_IDLE_MS).unref();
     }
     post({ type: "ready" });
-    debug("worker ready after %s ms", performance.now().toFixed(1));
+    debug("worker ready after %s ms", (process.uptime() * 1000).toFixed(1));
     for (const req of early.splice(0)) {
       if (req.id === 0) apps.warm(req);
       else void handleRun(req);

@@ -29,6 +29,7 @@ import { installFrozen } from "../../guest/frozen.js";
 import type { FrozenRequest } from "../../protocol.js";
 import type { FrozenFunctionSpec } from "../../types.js";
 import type { Op } from "./types.js";
+import { monoNow } from "../../clock.js";
 
 /** Fuel per checkpoint: ~1–4 ms of frozen code between deadline checks (fib: 3.5 ms). */
 const FUEL = 1 << 20;
@@ -357,12 +358,12 @@ export function callFrozen(
     else return undefined;
   }
   linked.keepGoing = keepGoing;
-  const t0 = performance.now();
+  const t0 = monoNow();
   try {
     if (fn.callArrays !== undefined) return fn.callArrays(nums);
     return fn.call(nums as number[]);
   } finally {
-    lastCallMicros = (performance.now() - t0) * 1000;
+    lastCallMicros = (monoNow() - t0) * 1000;
     linked.keepGoing = stopAlways;
   }
 }
