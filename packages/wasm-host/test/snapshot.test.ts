@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Instance, InstanceFactory } from "../dist/worker/instance.js";
 import { Run, executeRun } from "../dist/worker/run.js";
 import { Engine, Snapshot } from "../dist/worker/snapshot.js";
-import { checksum } from "../dist/worker/snapshot-cache.js";
+import { checksum } from "../dist/worker/checksum.js";
 import type { WireChunk } from "../dist/protocol.js";
 import { run } from "./helpers.js";
 
@@ -213,6 +213,26 @@ describe("on-disk snapshot cache", () => {
   it("checksums catch every single-bit flip, at any alignment", () => {
     const data = new Uint8Array(1027).map((_, i) => (i * 7919) & 255);
     const sum = checksum(data);
+    // The assembled wasm loop computes what this reference does.
+    const reference = (d: Uint8Array) => {
+      const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+      let a = 0x811c9dc5 ^ d.length;
+      let b = 0x9e3779b9;
+      const words = d.length >>> 2;
+      for (let i = 0; i < words; i++) {
+        const w = view.getUint32(4 * i, true);
+        a = Math.imul(a ^ w, 0x01000193);
+        b = Math.imul(b ^ ((w >>> 16) | (w << 16)), 0x2c1b3c6d) ^ (b >>> 13);
+      }
+      for (let i = words * 4; i < d.length; i++) a = Math.imul(a ^ d[i]!, 0x01000193);
+      const hex = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
+      return hex(a) + hex(b);
+    };
+    for (const n of [0, 1, 3, 4, 5, 1027])
+      expect(checksum(data.subarray(0, n)), `${n}`).toBe(reference(data.subarray(0, n)));
+    expect(checksum(new Uint8Array(200_000).fill(0xa5))).toBe(
+      reference(new Uint8Array(200_000).fill(0xa5)),
+    );
     // Misaligned input (a subarray of a file buffer) gives the same sum.
     const shifted = new Uint8Array(data.length + 1);
     shifted.set(data, 1);

@@ -15,6 +15,7 @@ import { readdirSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { nodeCrypto } from "../builtins.js";
 import { readPrivateFile, writePrivateFile } from "../private-files.js";
+import { checksum } from "./checksum.js";
 import { Snapshot, debug, type SnapshotData } from "./snapshot.js";
 
 const MAGIC = "airlock-snapshot/2\n";
@@ -41,30 +42,6 @@ export function snapshotKey(
   // A name collision only costs a rebuild: the file holds the whole key.
   const name = checksum(Buffer.from(text));
   return { text, file: `snapshot-${name}.bin` };
-}
-
-/**
- * A 64-bit checksum (two 32-bit multiply-xor lanes over the bytes as little-endian words): a
- * corruption check, not a digest. Written here because node's own (zlib.crc32, node:crypto)
- * load node's stream modules, ~4 ms of a cold `airlock run`; this takes ~2 ms for a 1 MB
- * snapshot before V8 optimises it.
- */
-export function checksum(data: Uint8Array): string {
-  const words = data.length >>> 2;
-  // A Uint32Array view needs 4-byte alignment (encode aligns the payload in the file); anything
-  // else is copied once (a Buffer's slice() would be a view).
-  const src = data.byteOffset % 4 === 0 ? data : new Uint8Array(data);
-  const u32 = new Uint32Array(src.buffer, src.byteOffset, words);
-  let a = 0x811c9dc5 ^ data.length;
-  let b = 0x9e3779b9;
-  for (let i = 0; i < words; i++) {
-    const w = u32[i]!;
-    a = Math.imul(a ^ w, 0x01000193);
-    b = Math.imul(b ^ ((w >>> 16) | (w << 16)), 0x2c1b3c6d) ^ (b >>> 13);
-  }
-  for (let i = words * 4; i < data.length; i++) a = Math.imul(a ^ data[i]!, 0x01000193);
-  const hex = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
-  return hex(a) + hex(b);
 }
 
 /** The cached snapshot for `key`, or null (absent, unsafe, corrupt or from another build). */
