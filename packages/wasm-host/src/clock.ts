@@ -9,5 +9,16 @@ const wall0 = Date.now();
 /** Monotonic milliseconds (fractional) since this module loaded, like `performance.now()`. */
 export const monoNow = (): number => Number(process.hrtime.bigint() - hr0) / 1e6;
 
-/** Wall-clock milliseconds with sub-millisecond steps that never go back, like `performance.timeOrigin + performance.now()`. */
+/**
+ * Wall-clock milliseconds with sub-millisecond steps that never go back (the guest's clock, run
+ * deadlines). Anchored to `Date.now()` when this module loaded, so within a millisecond of
+ * {@link epochNow} but not equal to it: never compare the two.
+ */
 export const wallNow = (): number => wall0 + monoNow();
+
+/**
+ * `performance.timeOrigin + performance.now()`: epoch milliseconds on the clock every thread's
+ * `performance` shares, for timestamps compared across threads (a served request's start). It
+ * loads perf_hooks on first use: servers only.
+ */
+export const epochNow = (): number => performance.timeOrigin + performance.now();

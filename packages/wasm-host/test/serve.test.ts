@@ -94,9 +94,13 @@ describe("Sandbox.serve", () => {
     // of a few requests spaced apart, at least one must be served from the app snapshot pool.
     const pools = [];
     for (let i = 0; i < 5; i++) {
+      const sent = performance.timeOrigin + performance.now();
       const r = await sb.serve(app, GET(), { pool: { size: 2 } });
+      const back = performance.timeOrigin + performance.now();
       expect(dec.decode(r.response!.body)).toBe("42");
-      expect(r.pool!.startedAt).toBeGreaterThan(0);
+      // On the clock this thread's `performance` uses (a worker's own would be off by up to 1 ms).
+      expect(r.pool!.startedAt).toBeGreaterThanOrEqual(sent);
+      expect(r.pool!.startedAt).toBeLessThanOrEqual(back);
       pools.push(r.pool);
       if (r.pool?.hit) break;
       await new Promise((res) => setTimeout(res, 200));

@@ -6,6 +6,7 @@
 import type { QuickJSDeferredPromise, QuickJSHandle } from "quickjs-emscripten-core";
 import { EXIT_CODES } from "../limits.js";
 import type { HttpResponseData, RunRequest, WireChunk, WorkerOutcome } from "../protocol.js";
+import { epochNow } from "../clock.js";
 import { hostNow, type BridgeRun } from "./bridge.js";
 import type { Instance } from "./instance.js";
 import { installModuleLoader } from "./modules.js";
@@ -370,7 +371,7 @@ export async function executeRun(
             isModule(req) ? { type: "module" } : { type: "global" },
           );
       if (evaluated === null) {
-        run.servedAt = hostNow();
+        run.servedAt = epochNow();
         call(api.serve);
       } else if (evaluated.error) {
         uncaught(evaluated.error, false);
@@ -400,7 +401,7 @@ export async function executeRun(
               // The namespace: keep the app's default export in the guest, then serve.
               call(api.prepareApp, st.value, init ? ctx.true : ctx.false);
               if (!init && run.stop === null) {
-                run.servedAt = hostNow();
+                run.servedAt = epochNow();
                 call(api.serve);
               }
             }
