@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROGRAMS_DIR, RUN_FLAGS, airlockArgv } from "./programs.mjs";
+import { AIRLOCK, PROGRAMS_DIR, RUN_FLAGS } from "./programs.mjs";
 import { fmtMs, fmtRatio, median } from "./stats.mjs";
 
 // Small functions in a hot loop: `sq` has no loop or recursion (the builder does not dispatch it);
@@ -74,7 +74,7 @@ export function aotBench(runs) {
   writeFileSync(join(dir, "hot.js"), HOT);
   writeFileSync(join(dir, "typed.js"), TYPED);
   const buildOf = (file, out) => {
-    const r = timeOnce(node, airlockArgv("build", join(dir, file), "-o", join(dir, out)));
+    const r = timeOnce(AIRLOCK, ["build", join(dir, file), "-o", join(dir, out)]);
     if (r.status !== 0) throw new Error(`airlock build ${file} failed: ${r.err}`);
     return r.ms;
   };
@@ -96,8 +96,8 @@ export function aotBench(runs) {
   for (const n of sizes) {
     const nodeR = measure(node, [join(dir, "fib.js"), String(n)], runs);
     const built = measure(
-      node,
-      airlockArgv("run", ...RUN_FLAGS, join(dir, "fib.airlock"), String(n)),
+      AIRLOCK,
+      ["run", ...RUN_FLAGS, join(dir, "fib.airlock"), String(n)],
       runs,
     );
     const c = cBin ? measure(cBin, [String(n)], runs) : null;
@@ -111,30 +111,22 @@ export function aotBench(runs) {
     });
   }
   const hotNode = measure(node, [join(dir, "hot.js")], runs);
-  const hotPlain = measure(node, airlockArgv("run", ...RUN_FLAGS, join(dir, "hot.js")), runs);
-  const hotBuilt = measure(node, airlockArgv("run", ...RUN_FLAGS, join(dir, "hot.airlock")), runs);
+  const hotPlain = measure(AIRLOCK, ["run", ...RUN_FLAGS, join(dir, "hot.js")], runs);
+  const hotBuilt = measure(AIRLOCK, ["run", ...RUN_FLAGS, join(dir, "hot.airlock")], runs);
   const hotOk = hotPlain.out === hotNode.out && hotBuilt.out === hotNode.out;
   const typedNode = measure(node, [join(dir, "typed.js")], runs);
-  const typedPlain = measure(node, airlockArgv("run", ...RUN_FLAGS, join(dir, "typed.js")), 1);
-  const typedBuilt = measure(
-    node,
-    airlockArgv("run", ...RUN_FLAGS, join(dir, "typed.airlock")),
-    runs,
-  );
+  const typedPlain = measure(AIRLOCK, ["run", ...RUN_FLAGS, join(dir, "typed.js")], 1);
+  const typedBuilt = measure(AIRLOCK, ["run", ...RUN_FLAGS, join(dir, "typed.airlock")], runs);
   const typedOk = typedPlain.out === typedNode.out && typedBuilt.out === typedNode.out;
 
   // Start-up of each side (hello.js), so that "total − start-up" approximates the compute part:
   // `airlock run` pays ~50 ms of process start-up that node does not. These runs are typed as a
   // user would (`airlock run app.airlock`: the CLI's fast path; they fit the default limits).
   const helloNode = measure(node, [join(dir, "hello.js")], runs);
-  const helloBuilt = measure(node, airlockArgv("run", join(dir, "hello.airlock")), runs);
+  const helloBuilt = measure(AIRLOCK, ["run", join(dir, "hello.airlock")], runs);
   const loopRows = LOOP_PROGRAMS.map((file) => {
     const nodeR = measure(node, [join(dir, file)], runs);
-    const built = measure(
-      node,
-      airlockArgv("run", join(dir, file.replace(/\.js$/, ".airlock"))),
-      runs,
-    );
+    const built = measure(AIRLOCK, ["run", join(dir, file.replace(/\.js$/, ".airlock"))], runs);
     const ok = nodeR.out !== "" && built.out === nodeR.out;
     return {
       program: file,

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROGRAMS, PROGRAMS_DIR, airlockArgv, compareRow, measure } from "./programs.mjs";
+import { AIRLOCK, PROGRAMS, PROGRAMS_DIR, compareRow, measure } from "./programs.mjs";
 import { fmtMs, fmtRatio } from "./stats.mjs";
 
 const WARM_PROGRAMS = ["hello.js", "tail-call.js", "fib.js"];
@@ -14,8 +14,7 @@ const WARM_PROGRAMS = ["hello.js", "tail-call.js", "fib.js"];
 export function daemonRunBench(runs) {
   const dir = mkdtempSync(join(tmpdir(), "airlock-bench-daemon-"));
   const env = { ...process.env, AIRLOCK_STATE_DIR: dir };
-  const cli = (...args) =>
-    spawnSync(process.execPath, airlockArgv(...args), { env, encoding: "utf8", timeout: 120_000 });
+  const cli = (...args) => spawnSync(AIRLOCK, args, { env, encoding: "utf8", timeout: 120_000 });
   const rows = [];
   const lines = [];
   let failures = 0;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { median } from "./stats.mjs";
 
@@ -8,17 +8,12 @@ export const PROGRAMS_DIR = [
   fileURLToPath(new URL("../../../shared/bench-programs/", import.meta.url)),
   process.env.AIRLOCK_BENCH_PROGRAMS ?? "",
 ].find((d) => d && existsSync(d));
-export const AIRLOCK_BIN = `${repo}packages/cli/bin/airlock.js`;
 /**
- * The node flags on the binary's `#!` line (`--stack-size`, which lets `airlock run` run on its
- * main thread): the bench starts the same node as the peer with them, as a user's shell would.
+ * The `airlock` command as a user's shell runs it: the package's bin (`bin/airlock`), which starts
+ * `node` from PATH with the flags the job needs — the same node as the peer when the bench runs
+ * under it (pnpm puts it first on PATH).
  */
-export const AIRLOCK_NODE_FLAGS = readFileSync(AIRLOCK_BIN, "utf8")
-  .split("\n")[0]
-  .split(/\s+/)
-  .filter((a) => a.startsWith("--"));
-/** argv (after node itself) for `airlock …`. */
-export const airlockArgv = (...args) => [...AIRLOCK_NODE_FLAGS, AIRLOCK_BIN, ...args];
+export const AIRLOCK = `${repo}packages/cli/bin/airlock`;
 
 /**
  * The shared workloads. `args` keeps each program's run time sane under the interpreter (fib(45) takes
@@ -58,14 +53,14 @@ export const RUN_FLAGS = ["--timeout", "10m", "--memory", "1gb"];
  */
 export function measure(runtime, program, runs, env, runFlags = program.runFlags ?? RUN_FLAGS) {
   const path = `${PROGRAMS_DIR}/${program.file}`;
-  const argv =
+  const [cmd, argv] =
     runtime === "node"
-      ? [path, ...program.args]
-      : airlockArgv("run", ...runFlags, path, ...program.args);
+      ? [process.execPath, [path, ...program.args]]
+      : [AIRLOCK, ["run", ...runFlags, path, ...program.args]];
   const times = [];
   let last;
   for (let i = 0; i < runs; i++) {
-    last = timeOnce(process.execPath, argv, env);
+    last = timeOnce(cmd, argv, env);
     times.push(last.ms);
     if (last.status !== 0) break;
   }

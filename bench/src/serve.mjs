@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { createSandbox, shutdownWorkers } from "@airlock/wasm-host";
-import { airlockArgv } from "./programs.mjs";
+import { AIRLOCK } from "./programs.mjs";
 import { fmtMs, quantile } from "./stats.mjs";
 
 const HELLO_APP = `export default { fetch(req) { return new Response("hello " + new URL(req.url).pathname); } };`;
@@ -33,8 +33,8 @@ async function freePort() {
 }
 
 /** Starts a child and waits until `url`/healthz (or /) answers. */
-async function startChild(args, url, probe) {
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+async function startChild(cmd, args, url, probe) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
@@ -81,7 +81,7 @@ async function load(url, connections) {
 /** True if this CLI has `serve --fresh-memory` (the opt-out of recycled memories). */
 function hasFreshMemoryFlag() {
   try {
-    return execFileSync(process.execPath, airlockArgv("serve", "--help"), {
+    return execFileSync(AIRLOCK, ["serve", "--help"], {
       encoding: "utf8",
     }).includes("--fresh-memory");
   } catch {
@@ -167,7 +167,8 @@ export async function serveBench() {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
         const child = await startChild(
-          airlockArgv("serve", app, "--port", String(port), "--pool-size", "8", ...flags),
+          AIRLOCK,
+          ["serve", app, "--port", String(port), "--pool-size", "8", ...flags],
           url,
           "/healthz",
         );
@@ -183,7 +184,7 @@ export async function serveBench() {
     }
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const node = await startChild(["-e", NODE_HELLO, String(port)], url, "/");
+    const node = await startChild(process.execPath, ["-e", NODE_HELLO, String(port)], url, "/");
     try {
       for (const connections of CONNECTIONS) {
         const r = await load(url, connections);

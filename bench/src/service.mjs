@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { AIRLOCK_BIN } from "./programs.mjs";
+import { AIRLOCK } from "./programs.mjs";
 import { fmtMs } from "./stats.mjs";
 
 async function freePort() {
@@ -21,17 +21,8 @@ async function startServer(dir) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
-    process.execPath,
-    [
-      AIRLOCK_BIN,
-      "server",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--db",
-      join(dir, "audit.sqlite"),
-    ],
+    AIRLOCK,
+    ["server", "--host", "127.0.0.1", "--port", String(port), "--db", join(dir, "audit.sqlite")],
     {
       // Each request is rate-limited per key in production; the bench measures raw capacity.
       env: { ...process.env, RATE_LIMIT_MAX_REQUESTS: "10000000", LOG_LEVEL: "warn" },

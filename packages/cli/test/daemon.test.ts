@@ -118,7 +118,7 @@ describe("airlock up / ps / run / down / exit", () => {
     const limited = cli(["run", flood]);
     expect(limited.code).toBe(125);
     expect(limited.stderr).toMatch(/^airlock: output limit: /);
-  });
+  }, 30_000); // a dozen CLI processes, three of them 10 MiB output floods
 
   it("run's fast path takes only the plain case (in-process: taken = an exit code)", async () => {
     const before = runs()!;
