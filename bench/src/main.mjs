@@ -98,7 +98,7 @@ console.log(`load average (1/5/15 min) at end: ${loadAfter}`);
 const cpu = cpus()[0]?.model ?? "unknown";
 const md = `# Benchmark results
 
-Produced by \`pnpm bench\` (${RUNS} runs per program, median wall time of the whole process, Airlock and
+Produced by \`pnpm bench\` (${RUNS} runs per program, hello.js 15 after an unmeasured one; median wall time of the whole process, Airlock and
 \`node\` measured in the same run; every printed answer checked). Date: ${new Date().toISOString().slice(0, 10)}.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.
 Load average (1 / 5 / 15 min): ${loadBefore} at start, ${loadAfter} at end (the machine is shared;
