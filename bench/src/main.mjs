@@ -35,10 +35,11 @@ console.log(`load average (1/5/15 min) at start: ${loadBefore}`);
 const rows = [];
 let failures = 0;
 for (const program of PROGRAMS.filter((p) => only.length === 0 || only.includes(p.file))) {
+  if (program.warmup) for (const runtime of ["node", "airlock"]) measure(runtime, program, 1);
   const row = compareRow(
     program,
-    measure("node", program, RUNS),
-    measure("airlock", program, RUNS),
+    measure("node", program, program.runs ?? RUNS),
+    measure("airlock", program, program.runs ?? RUNS),
   );
   if (!row.ok) failures++;
   rows.push(row);

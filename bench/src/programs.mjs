@@ -22,8 +22,8 @@ export const AIRLOCK = `${repo}packages/cli/bin/airlock`;
  */
 export const PROGRAMS = [
   // As typed (`airlock run hello.js`); the others get room for interpreted long runs (RUN_FLAGS).
-  // Start-up only, so noise decides a 3-run median: 15 runs after an unmeasured one each
-  // (the first run after a build writes the engine snapshot and code caches; later runs read them).
+  // Start-up only, so noise decides a 3-run median: `runs` 15, after an unmeasured one each
+  // (`warmup`: the first run after a build writes the engine snapshot and code caches).
   {
     file: "hello.js",
     args: [],
@@ -58,8 +58,7 @@ export const RUN_FLAGS = ["--timeout", "10m", "--memory", "1gb"];
 /**
  * Runs one program `runs` times under a runtime; returns the median wall time and the checked
  * output. `env` replaces the environment (the daemon rows point airlock at a private daemon);
- * `runFlags` go between `run` and the file (default: the program's own, else RUN_FLAGS). A
- * program's own `runs` replaces `runs`; with `warmup` one unmeasured run comes first.
+ * `runFlags` go between `run` and the file (default: the program's own, else RUN_FLAGS).
  */
 export function measure(runtime, program, runs, env, runFlags = program.runFlags ?? RUN_FLAGS) {
   const path = `${PROGRAMS_DIR}/${program.file}`;
@@ -69,8 +68,7 @@ export function measure(runtime, program, runs, env, runFlags = program.runFlags
       : [AIRLOCK, ["run", ...runFlags, path, ...program.args]];
   const times = [];
   let last;
-  if (program.warmup) timeOnce(cmd, argv, env);
-  for (let i = 0; i < (program.runs ?? runs); i++) {
+  for (let i = 0; i < runs; i++) {
     last = timeOnce(cmd, argv, env);
     times.push(last.ms);
     if (last.status !== 0) break;
