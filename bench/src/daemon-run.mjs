@@ -10,6 +10,8 @@ import { AIRLOCK, PROGRAMS, PROGRAMS_DIR, compareRow, measure } from "./programs
 import { fmtMs, fmtRatio } from "./stats.mjs";
 
 const WARM_PROGRAMS = ["hello.js", "tail-call.js", "fib.js"];
+/** Built with `airlock build` and run as artifacts (frozen code) through the daemon too. */
+const BUILT_PROGRAMS = ["tail-call.js", "loop.js", "typed-array.js"];
 
 export function daemonRunBench(runs) {
   const dir = mkdtempSync(join(tmpdir(), "airlock-bench-daemon-"));
@@ -40,6 +42,25 @@ export function daemonRunBench(runs) {
         `daemon up: ${row.program.padEnd(14)} node ${fmtMs(row.node)}  airlock run ${fmtMs(row.airlock)}  ${fmtRatio(row.ratio)}  ${row.check}`,
       );
     }
+    for (const file of BUILT_PROGRAMS) {
+      const program = PROGRAMS.find((p) => p.file === file);
+      const path = join(dir, file.replace(/\.js$/, ".airlock"));
+      const build = cli("build", `${PROGRAMS_DIR}/${file}`, "-o", path);
+      if (build.status !== 0) throw new Error(`airlock build ${file} failed: ${build.stderr}`);
+      const built = { ...program, file: `${file} (built)`, path };
+      measure("airlock", built, 1, env, []);
+      expectedJobs += runs + 1;
+      const row = compareRow(
+        built,
+        measure("node", program, runs),
+        measure("airlock", built, runs, env, []),
+      );
+      if (!row.ok) failures++;
+      rows.push(row);
+      lines.push(
+        `daemon up: ${row.program.padEnd(14)} node ${fmtMs(row.node)}  airlock run ${fmtMs(row.airlock)}  ${fmtRatio(row.ratio)}  ${row.check}`,
+      );
+    }
     const jobs = JSON.parse(cli("ps", "--json").stdout).runs - runsBefore;
     if (jobs !== expectedJobs) {
       failures++;
@@ -53,7 +74,8 @@ export function daemonRunBench(runs) {
 
 \`airlock run FILE\` finds the daemon's socket and sends the program to the daemon's warm workers
 (a fresh sandbox per run) before the rest of the CLI is loaded; whole process, median of ${runs}
-(hello.js: 15), after one unmeasured run per program.
+(hello.js: 15), after one unmeasured run per program. "(built)": the program built with
+\`airlock build\` and run as an artifact (its frozen code runs in the daemon's workers).
 
 | program | node | airlock run (daemon up) | airlock / node | answer |
 | --- | ---: | ---: | ---: | --- |

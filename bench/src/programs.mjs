@@ -58,10 +58,11 @@ export const RUN_FLAGS = ["--timeout", "10m", "--memory", "1gb"];
 /**
  * Runs one program `runs` times under a runtime; returns the median wall time and the checked
  * output. `env` replaces the environment (the daemon rows point airlock at a private daemon);
- * `runFlags` go between `run` and the file (default: the program's own, else RUN_FLAGS).
+ * `runFlags` go between `run` and the file (default: the program's own, else RUN_FLAGS). A
+ * program's `path` replaces the shared programs' file (a built artifact).
  */
 export function measure(runtime, program, runs, env, runFlags = program.runFlags ?? RUN_FLAGS) {
-  const path = `${PROGRAMS_DIR}/${program.file}`;
+  const path = program.path ?? `${PROGRAMS_DIR}/${program.file}`;
   const [cmd, argv] =
     runtime === "node"
       ? [process.execPath, [path, ...program.args]]
